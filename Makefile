@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# tcplab: build the module for one kernel, or drive the test VM.
+#
+#   make                 build module/tcp_lab.ko for KDIR (default: running kernel)
+#   make check           static checks, unit tests, VM selftests on every kernel
+#   make check KERNELS=6.1
+#   make run             boot the VM, load the module, run the experiments
+#   make shell           boot the VM with the module loaded, interactive
+#   make unit            userspace unit tests only
+#   make clean
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+KERNELS ?= 6.1 6.12
+KERNEL ?= 6.12
+PWD := $(shell pwd)
+
+.PHONY: all modules clean check run shell unit deps
+
+all: modules
+
+modules:
+	@if [ ! -d "$(KDIR)" ]; then \
+		echo "error: no kernel build tree at $(KDIR)." >&2; \
+		echo "  Install the headers for the running kernel (Debian: apt-get install linux-headers-\$$(uname -r)," >&2; \
+		echo "  or linux-headers-amd64 for Debian 12's 6.1), or point at a tree with: make KDIR=/path/to/build" >&2; \
+		exit 1; \
+	fi
+	$(MAKE) -C $(KDIR) M=$(PWD) modules
+
+clean:
+	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(PWD) clean; fi
+	rm -rf out
+
+deps:
+	scripts/deps.sh
+
+unit:
+	$(MAKE) -C selftests/unit run
+
+check:
+	scripts/check.sh $(KERNELS)
+
+run:
+	scripts/deps.sh
+	scripts/vm.sh run $(KERNEL)
+
+shell:
+	scripts/deps.sh
+	scripts/vm.sh shell $(KERNEL)

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Declarations shared between the files of tcp_lab.ko.
+ */
+#ifndef _TCP_LAB_H
+#define _TCP_LAB_H
+
+#include <linux/percpu.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+/*
+ * Counters shown in /proc/net/tcp_lab, one "name value" line each, in this
+ * order (names in stats.c). Append only: scripts read them by name.
+ */
+enum tcp_lab_counter {
+	TCP_LAB_CC_INIT,		/* connections started with a lab_ algorithm */
+	TCP_LAB_CC_LOSS_REDUCTIONS,	/* ssthresh computed for a loss or ECN */
+	TCP_LAB_CC_UNDOS,		/* reductions undone as spurious */
+	TCP_LAB_NCOUNTERS
+};
+
+struct tcp_lab_stats {
+	unsigned long cnt[TCP_LAB_NCOUNTERS];
+};
+
+/*
+ * Per network namespace state. The int fields are the sysctls under
+ * net.tcp_lab.*: written from process context, read locklessly with
+ * READ_ONCE() where packets or ACKs are handled.
+ */
+struct tcp_lab_net {
+	struct ctl_table_header *sysctl_hdr;
+	struct tcp_lab_stats __percpu *stats;
+
+	int reno_beta;		/* 1/1024 units */
+	int init_ssthresh;	/* segments, 0 = kernel default */
+};
+
+extern unsigned int tcp_lab_net_id;
+
+static inline struct tcp_lab_net *tcp_lab_pernet(const struct net *net)
+{
+	return net_generic(net, tcp_lab_net_id);
+}
+
+static inline void tcp_lab_inc(const struct net *net, enum tcp_lab_counter c)
+{
+	this_cpu_inc(tcp_lab_pernet(net)->stats->cnt[c]);
+}
+
+/* sysctl.c */
+extern const struct tcp_lab_net tcp_lab_defaults;
+int tcp_lab_sysctl_init(struct net *net, struct tcp_lab_net *ln);
+void tcp_lab_sysctl_exit(struct tcp_lab_net *ln);
+
+/* stats.c */
+int tcp_lab_stats_init(struct net *net, struct tcp_lab_net *ln);
+void tcp_lab_stats_exit(struct net *net, struct tcp_lab_net *ln);
+
+/* cc_reno.c */
+int tcp_lab_reno_register(void);
+void tcp_lab_reno_unregister(void);
+
+#endif /* _TCP_LAB_H */

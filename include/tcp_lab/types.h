@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Fixed-width types for the pure helpers in include/tcp_lab/, so the same
+ * header compiles in the module and in the userspace unit tests and fuzzers.
+ */
+#ifndef _TCP_LAB_TYPES_H
+#define _TCP_LAB_TYPES_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/minmax.h>
+#else
+#include <stdint.h>
+#include <stdbool.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int32_t s32;
+typedef int64_t s64;
+
+#ifndef max_t
+#define max_t(type, a, b) ((type)(a) > (type)(b) ? (type)(a) : (type)(b))
+#define min_t(type, a, b) ((type)(a) < (type)(b) ? (type)(a) : (type)(b))
+#endif
+#endif
+
+#endif /* _TCP_LAB_TYPES_H */

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the kernels tcp_lab builds for lives here, so the
+ * .c files read as if written for one kernel. Tested: Debian 12's 6.1 and 6.12.
+ */
+#ifndef _TCP_LAB_COMPAT_H
+#define _TCP_LAB_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/sysctl.h>
+#include <net/net_namespace.h>
+
+/* 6.11 made the table argument of proc handlers const. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#define lab_ctl_table const struct ctl_table
+#else
+#define lab_ctl_table struct ctl_table
+#endif
+
+/*
+ * Before 6.11 a sysctl table ends with an empty sentinel entry; from 6.11 the
+ * size is passed instead and an empty entry is rejected ("procname is null").
+ * register_net_sysctl_sz() appeared in 6.6.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#define LAB_SYSCTL_SENTINELS 0
+#else
+#define LAB_SYSCTL_SENTINELS 1
+#endif
+
+static inline struct ctl_table_header *
+lab_register_net_sysctl(struct net *net, const char *path,
+			struct ctl_table *table, size_t entries)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	return register_net_sysctl_sz(net, path, table, entries);
+#else
+	return register_net_sysctl(net, path, table);
+#endif
+}
+
+#endif /* _TCP_LAB_COMPAT_H */

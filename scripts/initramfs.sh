@@ -1,0 +1,108 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# initramfs.sh KVER KERNEL_DIR MODULE_KO OUTPUT
+#
+# Build the guest's root: busybox for the basics, the real bash, iproute2,
+# iperf3 and kmod (busybox's ip cannot make veth pairs), the kernel modules
+# the tests need (decompressed, with depmod run), tcp_lab.ko, the selftests
+# and the guest-side scripts.
+set -euo pipefail
+
+kver=$1 kdir=$2 ko=$3 output=$4
+top=$(cd "$(dirname "$0")/.." && pwd)
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+
+# Kernel modules the tests and experiments load; dependencies follow.
+KMODS=(sock_diag inet_diag tcp_diag udp_diag veth sch_netem sch_tbf sch_fq sch_htb sch_prio cls_u32 ifb tcp_bbr
+       nf_tables nft_chain_nat nft_ct nf_nat nf_conntrack nf_defrag_ipv4
+       nf_defrag_ipv6 nf_synproxy_core nft_synproxy nft_limit ip6_tables ip_tables
+       iptable_filter iptable_raw ip6table_filter ip6table_raw xt_tcpudp
+       xt_conntrack xt_CT xt_SYNPROXY xt_MASQUERADE iptable_nat)
+
+# Binaries taken from the host, with their shared libraries.
+BINS=(/bin/bash /usr/bin/ip /sbin/tc /usr/bin/ss /usr/bin/iperf3 /bin/kmod
+      /usr/bin/timeout /usr/bin/nproc)
+
+# Applets that must not shadow the real tools above.
+NO_APPLET=" ip tc ss insmod rmmod lsmod modprobe depmod modinfo bash timeout "
+
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,root,etc,var/tmp,tcplab}
+
+copy_file() {
+	local f=$1
+	[ -e "$root$f" ] && return 0
+	mkdir -p "$root$(dirname "$f")"
+	cp -L "$f" "$root$f"
+}
+
+copy_bin() {
+	local b=$1 lib
+	copy_file "$b"
+	for lib in $(ldd "$b" 2>/dev/null | grep -o '/[^ ]*'); do
+		copy_file "$lib"
+	done
+}
+
+cp /bin/busybox "$root/bin/busybox"
+for a in $(/bin/busybox --list); do
+	case "$NO_APPLET" in *" $a "*) continue ;; esac
+	[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
+done
+
+for b in "${BINS[@]}"; do
+	[ -x "$b" ] && copy_bin "$b"
+done
+for l in insmod rmmod lsmod modprobe depmod modinfo; do
+	ln -sf /bin/kmod "$root/sbin/$l"
+	ln -sf /bin/kmod "$root/usr/sbin/$l"
+done
+# netem's delay distribution tables.
+[ -d /usr/lib/x86_64-linux-gnu/tc ] && mkdir -p "$root/usr/lib/x86_64-linux-gnu" &&
+	cp -a /usr/lib/x86_64-linux-gnu/tc "$root/usr/lib/x86_64-linux-gnu/"
+
+# Kernel modules: find each in the unpacked image, follow "depends:".
+moddir="$kdir/lib/modules/$kver"
+declare -A seen=()
+add_kmod() {
+	local name=$1 f dep
+	[ -n "${seen[$name]:-}" ] && return 0
+	seen[$name]=1
+	f=$(find "$moddir/kernel" -name "$name.ko*" -o -name "${name//_/-}.ko*" | head -n 1)
+	if [ -z "$f" ]; then
+		# Built into this kernel, or not shipped: either way nothing to copy.
+		return 0
+	fi
+	for dep in $(modinfo -F depends "$f" | tr ',' ' '); do
+		add_kmod "$dep"
+	done
+	local rel=${f#"$moddir/"}
+	mkdir -p "$root/lib/modules/$kver/$(dirname "$rel")"
+	case "$f" in
+	*.ko.xz)  xz -dc "$f" >"$root/lib/modules/$kver/${rel%.xz}" ;;
+	*.ko.zst) zstd -qdc "$f" >"$root/lib/modules/$kver/${rel%.zst}" ;;
+	*)        cp "$f" "$root/lib/modules/$kver/$rel" ;;
+	esac
+}
+for m in "${KMODS[@]}"; do
+	add_kmod "$m"
+done
+cp "$moddir"/modules.builtin* "$moddir"/modules.order "$root/lib/modules/$kver/" 2>/dev/null || true
+depmod -b "$root" "$kver"
+
+# The module, the tests and the guest side of the harness.
+cp "$ko" "$root/tcplab/tcp_lab.ko"
+cp -a "$top/selftests" "$root/tcplab/selftests"
+rm -rf "$root/tcplab/selftests/unit"
+cp -a "$top/scripts/guest" "$root/tcplab/guest"
+cp "$top/scripts/guest/init" "$root/init"
+chmod +x "$root/init"
+
+echo "root:x:0:0:root:/root:/bin/bash" >"$root/etc/passwd"
+echo "root:x:0:" >"$root/etc/group"
+echo "127.0.0.1 localhost" >"$root/etc/hosts"
+
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
+	gzip -1 >"$output.tmp"
+mv "$output.tmp" "$output"

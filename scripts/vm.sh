@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vm.sh MODE SERIES [TEST...]
+#
+#   build SERIES   build tcp_lab.ko against SERIES' headers (W=1, sparse)
+#   test  SERIES   build, make the initramfs, boot, run the selftests
+#   run   SERIES   build, boot, load the module, run the experiments report
+#   shell SERIES   build, boot, load the module, interactive shell
+#
+# SERIES is 6.1 or 6.12. The guest runs under TCG (KVM hangs on this host),
+# with panic_on_warn, and is killed after VM_TIMEOUT seconds (default 1500)
+# whatever it is doing, so a hung guest never hangs this script. Test and run
+# output arrives on the guest's second serial port and is streamed here as it
+# comes; the kernel log is kept in out/KVER/console.log.
+#
+# Exit status: 0 only if the guest finished, every test passed or skipped,
+# and the kernel log holds no WARNING, BUG, Oops or panic.
+set -euo pipefail
+
+mode=${1:?usage: vm.sh build|test|run|shell SERIES [TEST...]}
+series=${2:?usage: vm.sh build|test|run|shell SERIES [TEST...]}
+shift 2
+
+source "$(dirname "$0")/kernels.sh"
+
+kver=$(kver_of "$series")
+kdir=/usr/src/linux-headers-$kver
+work=$TCPLAB_OUT/$kver
+mkdir -p "$work"
+
+build_module() {
+	local src=$work/build
+	rm -rf "$src"
+	mkdir -p "$src"
+	cp -a "$TCPLAB_TOP"/Kbuild "$TCPLAB_TOP"/module "$TCPLAB_TOP"/include "$src/"
+	# C=2 runs sparse on every file, W=1 the extra warnings: both must be
+	# silent, which check.sh verifies from this log.
+	if ! make -C "$kdir" M="$src" W=1 C=2 modules >"$work/build.log" 2>&1; then
+		cat "$work/build.log" >&2
+		echo "vm.sh: module build failed for $kver" >&2
+		return 1
+	fi
+	cp "$src/module/tcp_lab.ko" "$work/tcp_lab.ko"
+}
+
+build_module
+[ "$mode" = build ] && exit 0
+
+kimg=$(fetch_kernel "$kver")
+"$TCPLAB_TOP/scripts/initramfs.sh" "$kver" "$kimg" "$work/tcp_lab.ko" "$work/initramfs.cpio.gz"
+
+VM_TIMEOUT=${VM_TIMEOUT:-1500}
+VM_MEM=${VM_MEM:-2048}
+VM_CPUS=${VM_CPUS:-2}
+append="console=ttyS0 panic_on_warn=1 oops=panic panic=-1 loglevel=7"
+append+=" net.ifnames=0 tcplab.mode=$mode"
+[ $# -gt 0 ] && append+=" tcplab.tests=$(IFS=,; echo "$*")"
+
+qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "$VM_MEM" -smp "$VM_CPUS"
+      -kernel "$kimg/boot/vmlinuz-$kver" -initrd "$work/initramfs.cpio.gz"
+      -nodefaults -no-reboot -display none -nic none)
+
+if [ "$mode" = shell ]; then
+	exec "${qemu[@]}" -serial mon:stdio -serial null -append "$append"
+fi
+
+console=$work/console.log
+output=$work/$mode.log
+: >"$console"
+: >"$output"
+start=$(date +%s)
+timeout --kill-after=10 "$VM_TIMEOUT" "${qemu[@]}" \
+	-serial "file:$console" -serial "file:$output" -append "$append" \
+	</dev/null >"$work/qemu.log" 2>&1 &
+qpid=$!
+# Stream the guest's output while it runs; tail ends when QEMU does.
+tail -n +1 --pid="$qpid" -f "$output" | tr -d '\r' | grep -v '^TCPLAB-DONE' || true
+wait "$qpid" && qrc=0 || qrc=$?
+elapsed=$(( $(date +%s) - start ))
+
+fail=0
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	echo "vm.sh: $kver: guest killed after ${VM_TIMEOUT}s" >&2
+	fail=1
+fi
+done_line=$(tr -d '\r' <"$output" | grep -a '^TCPLAB-DONE' | tail -n 1 || true)
+if [ -z "$done_line" ]; then
+	echo "vm.sh: $kver: guest did not finish (panic or hang); last kernel lines:" >&2
+	tail -n 30 "$console" >&2
+	fail=1
+elif [ "$done_line" != "TCPLAB-DONE rc=0" ]; then
+	fail=1
+fi
+if grep -aE 'WARNING:|BUG:|Oops|Kernel panic|general protection fault|UBSAN:|KASAN:' "$console" >"$work/kernel-problems.log"; then
+	echo "vm.sh: $kver: kernel log has problems:" >&2
+	cat "$work/kernel-problems.log" >&2
+	fail=1
+fi
+echo "# vm: $kver $mode finished in ${elapsed}s (qemu exit $qrc, ${done_line:-no completion marker})"
+exit $fail

@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# /proc/net/tcp_lab exists in every namespace, is read-only, lists every
+# counter as "name value", and starts from zero in a new namespace.
+source "$(dirname "$0")/lib.sh"
+
+require_root
+require_cmd ip awk
+require_module
+
+COUNTERS="cc_init cc_loss_reductions cc_undos"
+
+well_formed() {
+	local ns=$1 text c
+	text=$(ns_read "$ns" /proc/net/tcp_lab) || return 1
+	# Every line is a name and a decimal number, nothing else.
+	echo "$text" | awk 'NF != 2 || $2 !~ /^[0-9]+$/ { bad = 1 } END { exit bad }' ||
+		{ diag "malformed line in '${ns:-init_net}'"; return 1; }
+	for c in $COUNTERS; do
+		echo "$text" | grep -q "^$c [0-9]*$" || { diag "$c missing"; return 1; }
+	done
+}
+
+all_zero() {
+	local c v
+	for c in $COUNTERS; do
+		v=$(counter "$1" "$c") || return 1
+		[ "$v" = 0 ] || { diag "$c=$v in fresh netns"; return 1; }
+	done
+}
+
+read_only() {
+	[ "$(stat -c %a /proc/net/tcp_lab)" = 444 ] &&
+		! ns_write "$N1" /proc/net/tcp_lab "x"
+}
+
+many_namespaces() {
+	local i ns
+	for i in $(seq 10); do
+		ns="lab-proc-$$-$i"
+		ip netns add "$ns" || return 1
+		ip netns exec "$ns" cat /proc/net/tcp_lab >/dev/null
+		local rc=$?
+		ip netns del "$ns"
+		[ $rc = 0 ] || return 1
+	done
+}
+
+ktap_plan 5
+check "readable_in_init_net" well_formed ""
+ns_create N1 N2
+check "readable_in_child_netns" well_formed "$N1"
+check "zero_in_fresh_netns" all_zero "$N2"
+check "read_only" read_only
+check "created_and_removed_with_10_netns" many_namespaces
+ktap_finished
