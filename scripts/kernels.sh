@@ -39,3 +39,21 @@ fetch_kernel() {
 	fi
 	echo "$dir"
 }
+
+# checkpatch_path: checkpatch.pl from Debian's linux-source-6.12, unpacked
+# once into the cache (with the data files it reads next to it).
+checkpatch_path() {
+	local dir="$TCPLAB_CACHE/checkpatch" tarball
+	if [ ! -x "$dir/scripts/checkpatch.pl" ]; then
+		tarball=$(ls /usr/src/linux-source-6.12.tar.* 2>/dev/null | head -n 1)
+		[ -n "$tarball" ] || { echo "linux-source-6.12 not installed" >&2; return 1; }
+		rm -rf "$dir.tmp"
+		mkdir -p "$dir.tmp"
+		tar -xf "$tarball" -C "$dir.tmp" --strip-components=1 \
+			--wildcards '*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+			'*/scripts/const_structs.checkpatch' || return 1
+		rm -rf "$dir"
+		mv "$dir.tmp" "$dir"
+	fi
+	echo "$dir/scripts/checkpatch.pl"
+}

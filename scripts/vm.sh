@@ -80,15 +80,19 @@ wait "$qpid" && qrc=0 || qrc=$?
 elapsed=$(( $(date +%s) - start ))
 
 fail=0
+completed=1
+clean=1
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	echo "vm.sh: $kver: guest killed after ${VM_TIMEOUT}s" >&2
 	fail=1
+	completed=0
 fi
 done_line=$(tr -d '\r' <"$output" | grep -a '^TCPLAB-DONE' | tail -n 1 || true)
 if [ -z "$done_line" ]; then
 	echo "vm.sh: $kver: guest did not finish (panic or hang); last kernel lines:" >&2
 	tail -n 30 "$console" >&2
 	fail=1
+	completed=0
 elif [ "$done_line" != "TCPLAB-DONE rc=0" ]; then
 	fail=1
 fi
@@ -96,6 +100,8 @@ if grep -aE 'WARNING:|BUG:|Oops|Kernel panic|general protection fault|UBSAN:|KAS
 	echo "vm.sh: $kver: kernel log has problems:" >&2
 	cat "$work/kernel-problems.log" >&2
 	fail=1
+	clean=0
 fi
+printf 'completed=%s\nkernel_log_clean=%s\n' "$completed" "$clean" >"$work/vm-status"
 echo "# vm: $kver $mode finished in ${elapsed}s (qemu exit $qrc, ${done_line:-no completion marker})"
 exit $fail

@@ -49,8 +49,12 @@ check() {
 	fi
 }
 
+# diag TEXT: a KTAP comment; every line of TEXT gets its "# ".
 diag() {
-	echo "# $*"
+	local line
+	while IFS= read -r line; do
+		echo "# $line"
+	done <<<"$*"
 }
 
 ktap_finished() {

@@ -26,7 +26,7 @@ static int check_range(uint32_t beta)
 	uint64_t cwnd;
 	size_t i;
 
-	for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(edges); i++)
 		if (lab_reno_ssthresh_of(edges[i], beta) !=
 		    ref_ssthresh(edges[i], beta))
 			return 0;
@@ -47,7 +47,7 @@ int main(void)
 
 	ktap_plan(8);
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < ARRAY_SIZE(betas); i++)
 		ktap_result(check_range(betas[i]),
 			    "reno_ssthresh_beta_%u_matches_reference", betas[i]);
 

@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh [SERIES...]: everything `make check` runs, in KTAP, ending with
+# one line "N passed, N failed, N skipped" over every test on every kernel.
+#
+#   1. dependencies (scripts/deps.sh)
+#   2. static checks per kernel: the module builds with W=1 and sparse
+#      without a single warning; checkpatch on the sources
+#   3. userspace unit tests (ASan + UBSan)
+#   4. the selftests in the VM, once per kernel
+#
+# The whole log is also kept in out/check.log.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+source scripts/kernels.sh
+[ $# -gt 0 ] || set -- 6.1 6.12
+mkdir -p out
+log=out/check.log
+: >"$log"
+
+n=0
+result() {	# result OK NAME [DIAG]
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n $2"
+	else
+		echo "not ok $n $2${3:+ # $3}"
+	fi
+}
+
+checkpatch() {
+	local cp
+	cp=$(checkpatch_path) || return 1
+	# compat.h is where LINUX_VERSION_CODE belongs; nowhere else.
+	"$cp" --no-tree --quiet --show-types -f module/*.c include/tcp_lab/*.h \
+		selftests/unit/*.c selftests/unit/*.h &&
+	"$cp" --no-tree --quiet --show-types \
+		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f module/compat.h
+}
+
+run_all() {
+	local s kver t0 rc
+	echo "TAP version 13"
+	t0=$(date +%s)
+	scripts/deps.sh 2>&1 | sed 's/^/# /'
+	result "${PIPESTATUS[0]}" "deps: Debian packages installed"
+
+	for s in "$@"; do
+		kver=$(kver_of "$s" 2>/dev/null) || kver=$s
+		scripts/vm.sh build "$s" >/dev/null 2>&1
+		rc=$?
+		result $rc "static: $s builds ($kver)"
+		if [ $rc = 0 ]; then
+			grep -E 'warning:|error:' "out/$kver/build.log" | sed 's/^/# /'
+			! grep -qE 'warning:|error:' "out/$kver/build.log"
+			result $? "static: $s W=1 and sparse clean"
+		fi
+	done
+
+	checkpatch 2>&1 | sed 's/^/# /'
+	result "${PIPESTATUS[0]}" "static: checkpatch clean"
+
+	# Nested like the VM runner's output, so each unit case counts once.
+	make -s -C selftests/unit run 2>&1 | grep -v '^make' | sed 's/^/# /'
+	result "${PIPESTATUS[0]}" "unit: userspace unit tests (ASan+UBSan)"
+
+	for s in "$@"; do
+		t0=$(date +%s)
+		kver=$(kver_of "$s" 2>/dev/null) || kver=$s
+		rm -f "out/$kver/vm-status"
+		scripts/vm.sh test "$s" 2>&1
+		# The selftests counted themselves above; these are the VM's own.
+		grep -qx completed=1 "out/$kver/vm-status" 2>/dev/null
+		result $? "vm: $s guest booted, ran the selftests and powered off"
+		grep -qx kernel_log_clean=1 "out/$kver/vm-status" 2>/dev/null
+		result $? "vm: $s kernel log has no WARNING, BUG, Oops or panic"
+		echo "# wall time $s ($kver): $(( $(date +%s) - t0 ))s"
+	done
+}
+
+run_all "$@" | tee "$log" | grep -v '^TCPLAB'
+awk -f scripts/ktap-count.awk "$log"
