@@ -62,7 +62,8 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "$VM_MEM" -smp "$VM_CPUS"
       -nodefaults -no-reboot -display none -nic none)
 
 if [ "$mode" = shell ]; then
-	exec "${qemu[@]}" -serial mon:stdio -serial null -append "$append"
+	# Only warnings and worse on the interactive console; dmesg has the rest.
+	exec "${qemu[@]}" -serial mon:stdio -serial null -append "$append loglevel=4"
 fi
 
 console=$work/console.log

@@ -90,7 +90,7 @@ require_cmd() {
 require_module() {
 	[ -e /proc/net/tcp_lab ] && return 0
 	if [ -n "${TCPLAB_KO:-}" ] && [ -e "$TCPLAB_KO" ]; then
-		insmod "$TCPLAB_KO" && return 0
+		insmod "$TCPLAB_KO" 2>/dev/null && return 0
 	fi
 	skip_all "tcp_lab module not loaded"
 }

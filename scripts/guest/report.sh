@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make run` inside the VM: show the module, its settings and counters, then
+# run the lab's experiments and print a short report of what they show.
+source /tcplab/selftests/lib.sh
+
+section() {
+	printf '\n== %s ==\n' "$*"
+}
+
+section "tcp_lab on $(uname -r)"
+grep '^tcp_lab ' /proc/modules | awk '{ print "module:", $1, "size", $2, "refs", $3 }'
+modinfo -F version /tcplab/tcp_lab.ko | sed 's/^/version: /'
+echo "congestion control available: $(cat /proc/sys/net/ipv4/tcp_available_congestion_control)"
+
+section "sysctls (net.tcp_lab.*, this namespace)"
+for f in /proc/sys/net/tcp_lab/*; do
+	printf '%-24s %s\n' "net.tcp_lab.${f##*/}" "$(cat "$f")"
+done
+
+section "experiment: slow start ends at net.tcp_lab.init_ssthresh"
+# RFC 5681: slow start runs while cwnd < ssthresh. Two namespaces, one with
+# the kernel's "infinite" initial ssthresh and one with 20 segments, send the
+# same 3 s flow with lab_reno over a 20 ms netem path; cwnd is sampled as
+# `ss -ti` shows it.
+ns_create SRV A B
+for c in "$A" "$B"; do
+	ip link add veth0 netns "$c" type veth peer name "v${c##*-}" netns "$SRV" 2>/dev/null ||
+		ip link add veth0 netns "$c" type veth peer name "v$RANDOM" netns "$SRV"
+done
+ip -n "$A" addr add 10.1.1.1/24 dev veth0
+ip -n "$B" addr add 10.1.2.1/24 dev veth0
+i=0
+for p in $(ip -n "$SRV" -o link show type veth | awk -F': ' '{ print $2 }' | cut -d@ -f1); do
+	i=$((i + 1))
+	ip -n "$SRV" addr add 10.1.$i.2/24 dev "$p"
+	ip -n "$SRV" link set "$p" up
+done
+for c in "$A" "$B"; do
+	ip -n "$c" link set veth0 up
+	tc -n "$c" qdisc add dev veth0 root netem delay 20ms limit 10000
+	ns_write "$c" /proc/sys/net/ipv4/tcp_congestion_control lab_reno
+	ns_write "$c" /proc/sys/net/ipv4/tcp_no_metrics_save 1
+done
+ns_write "$B" /proc/sys/net/tcp_lab/init_ssthresh 20
+bg_in "$SRV" iperf3 -s -B 0.0.0.0 >/dev/null 2>&1
+wait_for 10 bash -c "ip netns exec $SRV ss -tln | grep -q 5201"
+
+flow() {	# flow NS DST: print "t cwnd ssthresh" samples of a 3 s flow
+	local ns=$1 dst=$2 t
+	ip netns exec "$ns" iperf3 -c "$dst" -t 3 >/dev/null 2>&1 &
+	local pid=$!
+	for t in $(seq 0 0.25 3); do
+		ip netns exec "$ns" ss -tin dst "$dst" dport = 5201 |
+			awk -v t="$t" '/cwnd:/ {
+				c = "-"; s = "inf"
+				for (i = 1; i <= NF; i++) {
+					if ($i ~ /^cwnd:/) c = substr($i, 6)
+					if ($i ~ /^ssthresh:/) s = substr($i, 10)
+				}
+				last = t " " c " " s
+			} END { if (last != "") print last }'
+		sleep 0.25
+	done
+	wait $pid
+}
+# One after the other: under TCG two flows at once would share one CPU.
+flow "$A" 10.1.1.2 >/tmp/flow-default
+flow "$B" 10.1.2.2 >/tmp/flow-ssthresh
+paste /tmp/flow-default /tmp/flow-ssthresh |
+	awk 'BEGIN { printf "%6s  %-22s %-22s\n", "t(s)", "default: cwnd/ssthr", "init_ssthresh=20" }
+	     { printf "%6s  %-22s %-22s\n", $1, $2 "/" $3, $5 "/" $6 }'
+echo "(with ssthresh 20 the cwnd leaves slow start at 20 and grows ~1 segment per RTT)"
+
+section "counters (/proc/net/tcp_lab)"
+for ns in "" "$A" "$B"; do
+	echo "${ns:-init_net}: $(ns_read "$ns" /proc/net/tcp_lab | tr '\n' ' ')"
+done
+
+section "kernel log"
+if dmesg | grep -E 'WARNING:|BUG:|Oops'; then
+	echo "problems in the kernel log (above)"
+	exit 1
+fi
+echo "clean: no WARNING, BUG or Oops"
