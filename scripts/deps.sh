@@ -15,6 +15,8 @@ PKGS=(
 	linux-headers-amd64				# 6.1
 	qemu-system-x86 busybox-static cpio xz-utils zstd kmod
 	iproute2 iperf3 procps
+	hping3 python3-scapy nftables iptables tcpdump ethtool	# traffic tools
+	gnuplot-nox					# benchmark plots
 	clang llvm					# unit tests with sanitizers
 	linux-source-6.12				# checkpatch.pl
 )

@@ -15,18 +15,25 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 
 # Kernel modules the tests and experiments load; dependencies follow.
-KMODS=(sock_diag inet_diag tcp_diag udp_diag veth sch_netem sch_tbf sch_fq sch_htb sch_prio cls_u32 ifb tcp_bbr
-       nf_tables nft_chain_nat nft_ct nf_nat nf_conntrack nf_defrag_ipv4
-       nf_defrag_ipv6 nf_synproxy_core nft_synproxy nft_limit ip6_tables ip_tables
-       iptable_filter iptable_raw ip6table_filter ip6table_raw xt_tcpudp
-       xt_conntrack xt_CT xt_SYNPROXY xt_MASQUERADE iptable_nat)
+KMODS=(sock_diag inet_diag tcp_diag udp_diag veth sch_netem sch_tbf sch_fq
+       sch_htb sch_prio cls_u32 ifb tcp_bbr
+       nf_tables nft_chain_nat nft_ct nft_masq nft_compat nft_limit nft_reject
+       nft_reject_inet nf_nat nf_conntrack nf_defrag_ipv4 nf_defrag_ipv6
+       nf_synproxy_core nft_synproxy nft_numgen
+       ip_tables ip6_tables iptable_filter iptable_raw iptable_nat
+       ip6table_filter ip6table_raw xt_tcpudp xt_conntrack xt_CT xt_SYNPROXY
+       xt_MASQUERADE xt_state xt_multiport
+       crc32c_generic crc32c_intel)	# libcrc32c's softdep, behind an alias
 
 # Binaries taken from the host, with their shared libraries.
 BINS=(/bin/bash /usr/bin/ip /sbin/tc /usr/bin/ss /usr/bin/iperf3 /bin/kmod
-      /usr/bin/timeout /usr/bin/nproc)
+      /usr/bin/timeout /usr/bin/nproc /usr/sbin/hping3 /usr/sbin/nft
+      /usr/sbin/xtables-nft-multi /usr/bin/tcpdump /usr/sbin/ethtool
+      /usr/bin/python3.11)
 
 # Applets that must not shadow the real tools above.
-NO_APPLET=" ip tc ss insmod rmmod lsmod modprobe depmod modinfo bash timeout "
+NO_APPLET=" ip tc ss insmod rmmod lsmod modprobe depmod modinfo bash timeout
+	   iptables ip6tables tcpdump nft hping3 ethtool python3 "
 
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,root,etc,var/tmp,tcplab}
 
@@ -55,6 +62,34 @@ done
 for b in "${BINS[@]}"; do
 	case " ${VM_OMIT_TOOLS:-} " in *" $(basename "$b") "*) continue ;; esac
 	[ -x "$b" ] && copy_bin "$b"
+done
+if [ -e "$root/usr/sbin/xtables-nft-multi" ]; then
+	for l in iptables ip6tables iptables-save ip6tables-save iptables-restore ip6tables-restore; do
+		ln -sf xtables-nft-multi "$root/usr/sbin/$l"
+	done
+	mkdir -p "$root/usr/lib/x86_64-linux-gnu"
+	cp -a /usr/lib/x86_64-linux-gnu/xtables "$root/usr/lib/x86_64-linux-gnu/"
+fi
+# python3 and scapy, for crafted and malformed packets. The stdlib without
+# its tests and GUI parts, and the libraries its C extensions need.
+if [ -e "$root/usr/bin/python3.11" ]; then
+	ln -sf python3.11 "$root/usr/bin/python3"
+	tar -C / --exclude='python3.11/test' --exclude='python3.11/idlelib' \
+		--exclude='python3.11/tkinter' --exclude='python3.11/ensurepip' \
+		--exclude='python3.11/lib2to3' --exclude='python3.11/config-*' \
+		-cf - usr/lib/python3.11 | tar -C "$root" -xf -
+	for so in "$root"/usr/lib/python3.11/lib-dynload/*.so; do
+		for lib in $(ldd "${so#"$root"}" 2>/dev/null | grep -o '/[^ ]*'); do
+			copy_file "$lib"
+		done
+	done
+	if [ -d /usr/lib/python3/dist-packages/scapy ]; then
+		mkdir -p "$root/usr/lib/python3/dist-packages"
+		cp -a /usr/lib/python3/dist-packages/scapy "$root/usr/lib/python3/dist-packages/"
+	fi
+fi
+for f in /etc/protocols /etc/services /etc/ethertypes; do
+	[ -e "$f" ] && copy_file "$f"
 done
 for l in insmod rmmod lsmod modprobe depmod modinfo; do
 	ln -sf /bin/kmod "$root/sbin/$l"

@@ -66,6 +66,11 @@ if [ "$mode" = shell ]; then
 	exec "${qemu[@]}" -serial mon:stdio -serial null -append "$append loglevel=4"
 fi
 
+# One guest at a time on this machine: TCG guests are CPU-bound, and timing
+# assertions in one would suffer from another running beside it.
+exec 9>"${TCPLAB_VM_LOCK:-/tmp/tcplab-vm.lock}"
+flock 9
+
 console=$work/console.log
 output=$work/$mode.log
 : >"$console"

@@ -42,7 +42,7 @@ ns_write "$CLI" /proc/sys/net/tcp_lab/init_ssthresh 20
 ns_write "$CLI" /proc/sys/net/ipv4/tcp_no_metrics_save 1
 
 bg_in "$SRV" iperf3 -s -1 -B 10.0.1.2 >/dev/null 2>&1
-wait_for 10 ip netns exec "$SRV" ss -tln 'sport = :5201' | grep -q 5201
+wait_for 10 bash -c "ip netns exec $SRV ss -tln 'sport = :5201' | grep -q 5201"
 bg_in "$CLI" iperf3 -c 10.0.1.2 -t 4 >/dev/null 2>&1
 iperf_pid=${_lab_pids[-1]}
 wait_for 10 bash -c "ip netns exec $CLI ss -tn dst 10.0.1.2 | grep -q ESTAB"

@@ -25,18 +25,14 @@ section "experiment: slow start ends at net.tcp_lab.init_ssthresh"
 # same 3 s flow with lab_reno over a 20 ms netem path; cwnd is sampled as
 # `ss -ti` shows it.
 ns_create SRV A B
-for c in "$A" "$B"; do
-	ip link add veth0 netns "$c" type veth peer name "v${c##*-}" netns "$SRV" 2>/dev/null ||
-		ip link add veth0 netns "$c" type veth peer name "v$RANDOM" netns "$SRV"
-done
+ip link add veth0 netns "$A" type veth peer name va netns "$SRV"
+ip link add veth0 netns "$B" type veth peer name vb netns "$SRV"
 ip -n "$A" addr add 10.1.1.1/24 dev veth0
 ip -n "$B" addr add 10.1.2.1/24 dev veth0
-i=0
-for p in $(ip -n "$SRV" -o link show type veth | awk -F': ' '{ print $2 }' | cut -d@ -f1); do
-	i=$((i + 1))
-	ip -n "$SRV" addr add 10.1.$i.2/24 dev "$p"
-	ip -n "$SRV" link set "$p" up
-done
+ip -n "$SRV" addr add 10.1.1.2/24 dev va
+ip -n "$SRV" addr add 10.1.2.2/24 dev vb
+ip -n "$SRV" link set va up
+ip -n "$SRV" link set vb up
 for c in "$A" "$B"; do
 	ip -n "$c" link set veth0 up
 	tc -n "$c" qdisc add dev veth0 root netem delay 20ms limit 10000
