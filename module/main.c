@@ -16,6 +16,7 @@ static int __net_init tcp_lab_net_init(struct net *net)
 	struct tcp_lab_net *ln = tcp_lab_pernet(net);
 	int err;
 
+	write_pnet(&ln->net, net);
 	/* Keep the pointers net_generic() zeroed; copy only the settings. */
 	ln->reno_beta = tcp_lab_defaults.reno_beta;
 	ln->init_ssthresh = tcp_lab_defaults.init_ssthresh;

@@ -30,6 +30,7 @@ struct tcp_lab_stats {
  * READ_ONCE() where packets or ACKs are handled.
  */
 struct tcp_lab_net {
+	possible_net_t net;		/* for sysctl handlers, which get only ln */
 	struct ctl_table_header *sysctl_hdr;
 	struct tcp_lab_stats __percpu *stats;
 
@@ -42,6 +43,11 @@ extern unsigned int tcp_lab_net_id;
 static inline struct tcp_lab_net *tcp_lab_pernet(const struct net *net)
 {
 	return net_generic(net, tcp_lab_net_id);
+}
+
+static inline struct net *tcp_lab_net_of(const struct tcp_lab_net *ln)
+{
+	return read_pnet(&ln->net);
 }
 
 static inline void tcp_lab_inc(const struct net *net, enum tcp_lab_counter c)
