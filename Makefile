@@ -7,6 +7,8 @@
 #   make check KERNELS=6.1
 #   make run             boot the VM, load the module, run the experiments
 #   make shell           boot the VM with the module loaded, interactive
+#   make bench           benchmarks on every kernel: out/bench/*.csv, *.png
+#   make bench QUICK=1   the short matrix
 #   make unit            userspace unit tests only
 #   make clean
 
@@ -15,7 +17,7 @@ KERNELS ?= 6.1 6.12
 KERNEL ?= 6.12
 PWD := $(shell pwd)
 
-.PHONY: all modules clean check run shell unit deps
+.PHONY: all modules clean check run shell unit deps bench
 
 all: modules
 
@@ -48,3 +50,7 @@ run:
 shell:
 	scripts/deps.sh
 	scripts/vm.sh shell $(KERNEL)
+
+bench:
+	scripts/deps.sh
+	QUICK=$(QUICK) scripts/bench.sh $(KERNELS)

@@ -7,6 +7,8 @@
 #   test  SERIES   build, make the initramfs, boot, run the selftests
 #   run   SERIES   build, boot, load the module, run the experiments report
 #   shell SERIES   build, boot, load the module, interactive shell
+#   bench SERIES   build, boot, run the benchmarks; their CSV files land in
+#                  out/KVER/files/ (QUICK=1 for the short matrix)
 #
 # SERIES is 6.1 or 6.12. The guest runs under TCG (KVM hangs on this host),
 # with panic_on_warn, and is killed after VM_TIMEOUT seconds (default 1500)
@@ -56,6 +58,7 @@ VM_CPUS=${VM_CPUS:-2}
 append="console=ttyS0 panic_on_warn=1 oops=panic panic=-1 loglevel=7"
 append+=" net.ifnames=0 tcplab.mode=$mode"
 [ $# -gt 0 ] && append+=" tcplab.tests=$(IFS=,; echo "$*")"
+[ -n "${QUICK:-}" ] && append+=" tcplab.quick=1"
 
 qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "$VM_MEM" -smp "$VM_CPUS"
       -kernel "$kimg/boot/vmlinuz-$kver" -initrd "$work/initramfs.cpio.gz"
@@ -80,8 +83,18 @@ timeout --kill-after=10 "$VM_TIMEOUT" "${qemu[@]}" \
 	-serial "file:$console" -serial "file:$output" -append "$append" \
 	</dev/null >"$work/qemu.log" 2>&1 &
 qpid=$!
-# Stream the guest's output while it runs; tail ends when QEMU does.
-tail -n +1 --pid="$qpid" -f "$output" | tr -d '\r' | grep -v '^TCPLAB-DONE' || true
+# Stream the guest's output while it runs; tail ends when QEMU does. Files
+# the guest sends back (between "TCPLAB-FILE name" and "TCPLAB-EOF") are
+# written to out/KVER/files/ instead of the terminal.
+rm -rf "$work/files"
+mkdir -p "$work/files"
+tail -n +1 --pid="$qpid" -f "$output" | tr -d '\r' |
+	awk -v dir="$work/files" '
+		/^TCPLAB-FILE / { f = dir "/" $2; printf "" > f; next }
+		/^TCPLAB-EOF$/ { close(f); f = ""; next }
+		f != "" { print > f; next }
+		/^TCPLAB-DONE/ { next }
+		{ print; fflush() }' || true
 wait "$qpid" && qrc=0 || qrc=$?
 elapsed=$(( $(date +%s) - start ))
 
