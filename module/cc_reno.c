@@ -17,9 +17,26 @@
 #include <tcp_lab/tcp_lab.h>
 #include <tcp_lab/reno_math.h>
 
+#include "trace.h"
+
 struct lab_reno {
 	u32 beta;	/* snapshot of net.tcp_lab.reno_beta */
+	u32 loss_cwnd;	/* cwnd when the last reduction began */
 };
+
+static void lab_reno_trace(struct sock *sk, u8 event)
+{
+	const struct lab_reno *ca = inet_csk_ca(sk);
+	struct lab_cc_trace t = {
+		.algo = TCP_LAB_ALGO_RENO,
+		.event = event,
+		.w_max = ca->loss_cwnd,
+	};
+
+	t.phase = tcp_in_slow_start(tcp_sk(sk)) ? TCP_LAB_PHASE_SS :
+						   TCP_LAB_PHASE_CA;
+	trace_lab_cc(sk, &t);
+}
 
 static void lab_reno_init(struct sock *sk)
 {
@@ -28,9 +45,12 @@ static void lab_reno_init(struct sock *sk)
 	struct tcp_sock *tp = tcp_sk(sk);
 
 	ca->beta = READ_ONCE(ln->reno_beta);
+	ca->loss_cwnd = 0;
 	tp->snd_ssthresh = lab_initial_ssthresh(READ_ONCE(ln->init_ssthresh),
 						tp->snd_ssthresh);
 	tcp_lab_inc(sock_net(sk), TCP_LAB_CC_INIT);
+	if (trace_lab_cc_enabled())
+		lab_reno_trace(sk, LAB_EV_INIT);
 }
 
 static void lab_reno_cong_avoid(struct sock *sk, u32 ack, u32 acked)
@@ -43,25 +63,50 @@ static void lab_reno_cong_avoid(struct sock *sk, u32 ack, u32 acked)
 	if (tcp_in_slow_start(tp)) {
 		/* What slow start does not use carries into avoidance. */
 		acked = tcp_slow_start(tp, acked);
-		if (!acked)
-			return;
 	}
-	tcp_cong_avoid_ai(tp, tcp_snd_cwnd(tp), acked);
+	if (acked)
+		tcp_cong_avoid_ai(tp, tcp_snd_cwnd(tp), acked);
+	if (trace_lab_cc_enabled())
+		lab_reno_trace(sk, LAB_EV_ACK);
 }
 
 static u32 lab_reno_ssthresh(struct sock *sk)
 {
-	const struct lab_reno *ca = inet_csk_ca(sk);
+	struct lab_reno *ca = inet_csk_ca(sk);
+	u32 cwnd = tcp_snd_cwnd(tcp_sk(sk));
 
+	/* The event shows the state the loss found; the next, what it left. */
+	if (trace_lab_cc_enabled())
+		lab_reno_trace(sk, LAB_EV_LOSS);
+	ca->loss_cwnd = cwnd;
 	tcp_lab_inc(sock_net(sk), TCP_LAB_CC_LOSS_REDUCTIONS);
-	return lab_reno_ssthresh_of(tcp_snd_cwnd(tcp_sk(sk)), ca->beta);
+	return lab_reno_ssthresh_of(cwnd, ca->beta);
 }
 
 static u32 lab_reno_undo_cwnd(struct sock *sk)
 {
 	tcp_lab_inc(sock_net(sk), TCP_LAB_CC_UNDOS);
+	if (trace_lab_cc_enabled())
+		lab_reno_trace(sk, LAB_EV_UNDO);
 	/* prior_cwnd is the cwnd the kernel saved when the reduction began. */
 	return max(tcp_snd_cwnd(tcp_sk(sk)), tcp_sk(sk)->prior_cwnd);
+}
+
+static size_t lab_reno_get_info(struct sock *sk, u32 ext, int *attr,
+				union tcp_cc_info *info)
+{
+	const struct lab_reno *ca = inet_csk_ca(sk);
+	struct tcp_lab_cc_info *li = lab_cc_info_start(ext, attr, info);
+	const struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!li)
+		return 0;
+	li->algo = TCP_LAB_ALGO_RENO;
+	li->phase = tcp_in_slow_start(tp) ? TCP_LAB_PHASE_SS : TCP_LAB_PHASE_CA;
+	li->rtt_us = tp->srtt_us >> 3;
+	li->min_rtt_us = tcp_min_rtt(tp) == ~0U ? 0 : tcp_min_rtt(tp);
+	li->w_max = ca->loss_cwnd;
+	return sizeof(*li);
 }
 
 static struct tcp_congestion_ops lab_reno __read_mostly = {
@@ -69,6 +114,7 @@ static struct tcp_congestion_ops lab_reno __read_mostly = {
 	.ssthresh	= lab_reno_ssthresh,
 	.cong_avoid	= lab_reno_cong_avoid,
 	.undo_cwnd	= lab_reno_undo_cwnd,
+	.get_info	= lab_reno_get_info,
 	.flags		= TCP_CONG_NON_RESTRICTED,
 	.owner		= THIS_MODULE,
 	.name		= "lab_reno",

@@ -17,10 +17,6 @@ static int __net_init tcp_lab_net_init(struct net *net)
 	int err;
 
 	write_pnet(&ln->net, net);
-	/* Keep the pointers net_generic() zeroed; copy only the settings. */
-	ln->reno_beta = tcp_lab_defaults.reno_beta;
-	ln->init_ssthresh = tcp_lab_defaults.init_ssthresh;
-
 	err = tcp_lab_stats_init(net, ln);
 	if (err)
 		return err;
@@ -62,8 +58,13 @@ static int __init tcp_lab_init(void)
 	err = tcp_lab_reno_register();
 	if (err)
 		goto err_pernet;
+	err = tcp_lab_cubic_register();
+	if (err)
+		goto err_reno;
 	return 0;
 
+err_reno:
+	tcp_lab_reno_unregister();
 err_pernet:
 	unregister_pernet_subsys(&tcp_lab_net_ops);
 	return err;
@@ -71,6 +72,7 @@ err_pernet:
 
 static void __exit tcp_lab_exit(void)
 {
+	tcp_lab_cubic_unregister();
 	tcp_lab_reno_unregister();
 	unregister_pernet_subsys(&tcp_lab_net_ops);
 }
@@ -83,3 +85,4 @@ MODULE_LICENSE("GPL");
 MODULE_AUTHOR("tcplab developers");
 MODULE_VERSION("0.1.0");
 MODULE_ALIAS("tcp_lab_reno");
+MODULE_ALIAS("tcp_lab_cubic");

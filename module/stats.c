@@ -12,6 +12,9 @@ static const char * const tcp_lab_counter_names[] = {
 	[TCP_LAB_CC_INIT]		= "cc_init",
 	[TCP_LAB_CC_LOSS_REDUCTIONS]	= "cc_loss_reductions",
 	[TCP_LAB_CC_UNDOS]		= "cc_undos",
+	[TCP_LAB_HSPP_CSS_ENTRIES]	= "hystart_css_entries",
+	[TCP_LAB_HSPP_CSS_RETURNS]	= "hystart_css_returns",
+	[TCP_LAB_HSPP_SS_EXITS]		= "hystart_ss_exits",
 };
 
 static unsigned long tcp_lab_sum(const struct tcp_lab_net *ln, int c)

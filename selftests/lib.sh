@@ -17,6 +17,7 @@ _ktap_fail=0
 _ktap_skip=0
 _lab_ns=()
 _lab_pids=()
+_lab_exit_cmds=()
 
 ktap_plan() {
 	echo "TAP version 13"
@@ -127,7 +128,15 @@ bg_in() {
 	_lab_pids+=($!)
 }
 
-lab_cleanup() {
+# on_exit CMD: run CMD (a string, eval'd) when the test exits, before the
+# namespaces go.
+on_exit() {
+	_lab_exit_cmds+=("$1")
+}
+
+# ns_reset: stop the background commands and delete the namespaces made so
+# far, to build a fresh topology within one test.
+ns_reset() {
 	local p n
 	for p in "${_lab_pids[@]}"; do
 		kill "$p" 2>/dev/null
@@ -138,6 +147,16 @@ lab_cleanup() {
 	for n in "${_lab_ns[@]}"; do
 		ip netns del "$n" 2>/dev/null
 	done
+	_lab_pids=()
+	_lab_ns=()
+}
+
+lab_cleanup() {
+	local c
+	for c in "${_lab_exit_cmds[@]}"; do
+		eval "$c" 2>/dev/null
+	done
+	ns_reset
 }
 trap lab_cleanup EXIT
 
@@ -192,4 +211,76 @@ dmesg_since_mark() {
 # no_kernel_warnings: nothing alarming logged since dmesg_mark.
 no_kernel_warnings() {
 	! dmesg_since_mark | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|refcount_t|list_(add|del) corruption'
+}
+
+# Tracing: a private tracefs instance per test, so tests do not see each
+# other's events. trace_start EVENT... ; trace_stop FILE.
+_lab_tracefs() {
+	local d
+	for d in /sys/kernel/tracing /sys/kernel/debug/tracing; do
+		[ -e "$d/instances" ] && { echo "$d"; return 0; }
+	done
+	return 1
+}
+
+require_tracefs() {
+	_lab_tracefs >/dev/null || skip_all "tracefs not mounted"
+}
+
+trace_start() {
+	local base e
+	base=$(_lab_tracefs) || return 1
+	_lab_trace="$base/instances/tcplab-$$"
+	if [ ! -d "$_lab_trace" ]; then
+		mkdir "$_lab_trace" || return 1
+		on_exit "rmdir '$_lab_trace'"
+	fi
+	echo 0 >"$_lab_trace/tracing_on"
+	echo 16384 >"$_lab_trace/buffer_size_kb"
+	echo >"$_lab_trace/trace"
+	for e in "$@"; do
+		echo 1 >"$_lab_trace/events/$e/enable" || return 1
+	done
+	echo 1 >"$_lab_trace/tracing_on"
+}
+
+trace_stop() {
+	echo 0 >"$_lab_trace/tracing_on"
+	cat "$_lab_trace/trace" >"$1"
+	echo 0 >"$_lab_trace/events/enable"
+	echo >"$_lab_trace/trace"
+}
+
+# dumbbell SND RTR RCV RATE_MBIT DELAY_MS BUFFER_PKTS [LOSS_PCT]
+#
+#   SND 10.0.3.1 [s0] --- [r0] RTR [r1] --- [d0] 10.0.4.2 RCV
+#
+# The bottleneck is a tbf on the router's r1 (towards RCV), holding
+# BUFFER_PKTS full-size packets, with optional netem loss beneath it; the
+# RTT comes from netem delay on the router's r0 (the ACK direction). A
+# router is needed: on the sender's own interface, TCP small queues would
+# keep the queue from ever filling. Offloads are off so segments are packets.
+dumbbell() {
+	local snd=$1 rtr=$2 rcv=$3 rate=$4 delay=$5 buf=$6 loss=${7:-0} d
+	ip link add s0 netns "$snd" type veth peer name r0 netns "$rtr" || return 1
+	ip link add r1 netns "$rtr" type veth peer name d0 netns "$rcv" || return 1
+	ip -n "$snd" addr add 10.0.3.1/24 dev s0
+	ip -n "$rtr" addr add 10.0.3.2/24 dev r0
+	ip -n "$rtr" addr add 10.0.4.1/24 dev r1
+	ip -n "$rcv" addr add 10.0.4.2/24 dev d0
+	for d in "$snd s0" "$rtr r0" "$rtr r1" "$rcv d0"; do
+		set -- $d
+		ip netns exec "$1" ethtool -K "$2" tso off gso off gro off >/dev/null 2>&1
+		ip -n "$1" link set "$2" up
+	done
+	ip -n "$snd" route add default via 10.0.3.2
+	ip -n "$rcv" route add default via 10.0.4.1
+	ns_write "$rtr" /proc/sys/net/ipv4/ip_forward 1
+	tc -n "$rtr" qdisc add dev r1 root handle 1: tbf rate "${rate}mbit" \
+		burst 10kb limit $(( buf * 1514 )) || return 1
+	if [ "$loss" != 0 ]; then
+		tc -n "$rtr" qdisc add dev r1 parent 1:1 handle 10: netem loss "$loss%" ||
+			return 1
+	fi
+	tc -n "$rtr" qdisc add dev r0 root netem delay "${delay}ms" limit 100000
 }

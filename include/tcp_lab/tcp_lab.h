@@ -5,9 +5,11 @@
 #ifndef _TCP_LAB_H
 #define _TCP_LAB_H
 
+#include <linux/inet_diag.h>
 #include <linux/percpu.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include <tcp_lab/cc_info.h>
 
 /*
  * Counters shown in /proc/net/tcp_lab, one "name value" line each, in this
@@ -17,6 +19,9 @@ enum tcp_lab_counter {
 	TCP_LAB_CC_INIT,		/* connections started with a lab_ algorithm */
 	TCP_LAB_CC_LOSS_REDUCTIONS,	/* ssthresh computed for a loss or ECN */
 	TCP_LAB_CC_UNDOS,		/* reductions undone as spurious */
+	TCP_LAB_HSPP_CSS_ENTRIES,	/* HyStart++: RTT rose, CSS entered */
+	TCP_LAB_HSPP_CSS_RETURNS,	/* HyStart++: RTT fell back, SS again */
+	TCP_LAB_HSPP_SS_EXITS,		/* HyStart++: CSS done, slow start over */
 	TCP_LAB_NCOUNTERS
 };
 
@@ -36,6 +41,11 @@ struct tcp_lab_net {
 
 	int reno_beta;		/* 1/1024 units */
 	int init_ssthresh;	/* segments, 0 = kernel default */
+	int cubic_beta;		/* 1/1024 units */
+	int cubic_c;		/* 1/1024 units */
+	int cubic_fast_convergence;
+	int cubic_reno_friendly;
+	int cubic_hystart;	/* HyStart++ on the initial slow start */
 };
 
 extern unsigned int tcp_lab_net_id;
@@ -64,8 +74,54 @@ void tcp_lab_sysctl_exit(struct tcp_lab_net *ln);
 int tcp_lab_stats_init(struct net *net, struct tcp_lab_net *ln);
 void tcp_lab_stats_exit(struct net *net, struct tcp_lab_net *ln);
 
+/* What the algorithms tell the tcp_lab:lab_cc tracepoint (trace.h). */
+enum lab_cc_event {
+	LAB_EV_INIT,
+	LAB_EV_ACK,
+	LAB_EV_LOSS,
+	LAB_EV_UNDO,
+	LAB_EV_CSS_ENTER,
+	LAB_EV_CSS_RETURN,
+	LAB_EV_SS_EXIT,
+	LAB_EV_IDLE,
+};
+
+struct lab_cc_trace {
+	u8 algo;		/* enum tcp_lab_cc_algo */
+	u8 event;		/* enum lab_cc_event */
+	u8 phase;		/* enum tcp_lab_cc_phase */
+	u32 w_max;
+	u32 k_ms;
+	u32 epoch_ms;
+	u32 min_rtt_us;
+};
+
+/*
+ * get_info(): both algorithms answer getsockopt(TCP_CC_INFO) and inet_diag's
+ * VEGASINFO request with struct tcp_lab_cc_info; NULL when not asked.
+ */
+static inline struct tcp_lab_cc_info *
+lab_cc_info_start(u32 ext, int *attr, union tcp_cc_info *info)
+{
+	struct tcp_lab_cc_info *li = (struct tcp_lab_cc_info *)info;
+
+	BUILD_BUG_ON(sizeof(*li) > sizeof(*info));
+	if (!(ext & (1 << (INET_DIAG_VEGASINFO - 1))))
+		return NULL;
+	memset(li, 0, sizeof(*li));
+	*attr = INET_DIAG_VEGASINFO;
+	return li;
+}
+
+/* trace.c */
+void lab_trace_store_addrs(const struct sock *sk, u8 *saddr, u8 *daddr);
+
 /* cc_reno.c */
 int tcp_lab_reno_register(void);
 void tcp_lab_reno_unregister(void);
+
+/* cc_cubic.c */
+int tcp_lab_cubic_register(void);
+void tcp_lab_cubic_unregister(void);
 
 #endif /* _TCP_LAB_H */

@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lab_cubic: CUBIC as RFC 9438 specifies it, with HyStart++ (RFC 9406).
+ *
+ * After a reduction, cwnd follows W_cubic(t) = C * (t - K)^3 + W_max: a
+ * concave climb back towards the window where the last loss happened (W_max),
+ * a plateau around it, then a convex probe beyond it. K is the time the
+ * curve takes to climb from the reduced window back to W_max. Each ACK moves
+ * cwnd towards W_cubic one smoothed RTT ahead, at most 1.5 times cwnd per
+ * RTT. Where Reno would have grown faster (short RTTs, small windows) cwnd
+ * follows an estimate of Reno's window instead, W_est, which grows by
+ * alpha = 3(1 - beta)/(1 + beta) segments per RTT so that the average
+ * windows of the two match under the same loss rate.
+ *
+ * Fast convergence: a flow whose window at loss is below the previous W_max
+ * is likely losing to a newcomer, so it releases bandwidth by setting
+ * W_max below that window.
+ *
+ * Slow start exits through HyStart++ on the initial slow start: once per
+ * round trip the minimum RTT of the round is compared with the previous
+ * round's; a rise of more than clamp(minRTT / 8, 4 ms, 16 ms) means a queue
+ * is building, and growth slows to a quarter (Conservative Slow Start). If
+ * the RTT falls back, slow start resumes (the rise was jitter); after five
+ * CSS rounds slow start ends at the current cwnd, before a loss would have
+ * ended it. Later slow starts (after a timeout) run to ssthresh as RFC 5681
+ * says, which the discovered ssthresh makes safe (RFC 9406, 4.3).
+ *
+ * Differences from the kernel's own cubic: HyStart++ instead of the original
+ * HyStart, RFC 9438's smoothed RTT in the target instead of the minimum RTT,
+ * and the Reno estimate switching to alpha = 1 once it passes the window at
+ * the last reduction.
+ *
+ * Everything is fixed point (include/tcp_lab/cubic_math.h); time comes from
+ * tp->tcp_mstamp in microseconds. The per-ACK divisions of W_cubic's target
+ * are amortised: the ACK count per segment of growth is recomputed only when
+ * cwnd changes or a millisecond has passed.
+ *
+ * Parameters come from the socket's namespace (net.tcp_lab.cubic_*) and are
+ * copied when the connection starts.
+ */
+#include <linux/module.h>
+#include <net/tcp.h>
+#include <tcp_lab/tcp_lab.h>
+#include <tcp_lab/cubic_math.h>
+
+#include "trace.h"
+
+/* Recompute the growth rate at most this often while cwnd stands still. */
+#define LAB_CUBIC_UPDATE_US	1000U
+
+/* A "never" ACK count per segment of growth: the curve says stay. */
+#define LAB_CUBIC_CNT_HOLD(cwnd)	(100U * (cwnd))
+
+struct lab_cubic {
+	u64	epoch_us;	/* start of this avoidance epoch, 0 = none */
+	u64	prior_epoch_us;	/* saved for undo */
+	u32	w_max;		/* window before the last reduction, segments */
+	u32	prior_w_max;
+	u32	cwnd_prior;	/* cwnd when the last reduction began */
+	u32	k;		/* ticks (1/1024 s) from epoch to W_max */
+	u32	prior_k;
+	u32	cnt;		/* ACKed segments per +1 cwnd, from W_cubic */
+	u32	last_cwnd;	/* cwnd when cnt was computed */
+	u32	last_update_us;	/* low bits of tcp_mstamp then */
+	u32	last_ack_us;	/* for the idle-restart shift of the epoch */
+	u32	w_est;		/* Reno-friendly estimate, segments */
+	u32	est_acked;	/* ACKed segments not yet in w_est */
+	u32	min_rtt_us;	/* lowest RTT sample of the connection */
+	/* HyStart++ */
+	u32	round_end;	/* snd_nxt when this round began */
+	u32	cur_round_min;	/* min RTT in this round, us */
+	u32	last_round_min;
+	u32	css_baseline;	/* cur_round_min when CSS began */
+	u16	beta;		/* snapshots of the namespace's settings */
+	u16	c;
+	u16	alpha;		/* Reno-friendly increase, 1/1024 seg/RTT */
+	u8	rtt_samples;	/* in this round, saturating */
+	u8	phase;		/* enum tcp_lab_cc_phase */
+	u8	css_rounds;
+	u8	css_acked;	/* CSS growth carried between ACKs */
+	u8	fast_convergence:1,
+		reno_friendly:1,
+		hystart:1;
+};
+
+static void lab_cubic_trace(struct sock *sk, const struct lab_cubic *ca,
+			    u8 event)
+{
+	struct lab_cc_trace t;
+
+	if (!trace_lab_cc_enabled())
+		return;
+	t.algo = TCP_LAB_ALGO_CUBIC;
+	t.event = event;
+	t.phase = ca->phase;
+	t.w_max = ca->w_max;
+	t.k_ms = lab_ticks_to_ms(ca->k);
+	t.epoch_ms = ca->epoch_us ?
+		     div_u64(tcp_sk(sk)->tcp_mstamp - ca->epoch_us,
+			     USEC_PER_MSEC) : 0;
+	t.min_rtt_us = ca->min_rtt_us;
+	trace_lab_cc(sk, &t);
+}
+
+static void lab_cubic_hspp_new_round(struct sock *sk, struct lab_cubic *ca)
+{
+	ca->round_end = tcp_sk(sk)->snd_nxt;
+	ca->last_round_min = ca->cur_round_min;
+	ca->cur_round_min = U32_MAX;
+	ca->rtt_samples = 0;
+}
+
+/* Start over: a new connection, or one that timed out. */
+static void lab_cubic_reset(struct lab_cubic *ca)
+{
+	ca->epoch_us = 0;
+	ca->k = 0;
+	ca->cnt = 0;
+	ca->last_cwnd = 0;
+	ca->w_est = 0;
+	ca->est_acked = 0;
+}
+
+static void lab_cubic_init(struct sock *sk)
+{
+	const struct tcp_lab_net *ln = tcp_lab_pernet(sock_net(sk));
+	struct lab_cubic *ca = inet_csk_ca(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	memset(ca, 0, sizeof(*ca));
+	ca->beta = READ_ONCE(ln->cubic_beta);
+	ca->c = READ_ONCE(ln->cubic_c);
+	ca->alpha = lab_cubic_alpha(ca->beta);
+	ca->fast_convergence = !!READ_ONCE(ln->cubic_fast_convergence);
+	ca->reno_friendly = !!READ_ONCE(ln->cubic_reno_friendly);
+	ca->min_rtt_us = U32_MAX;
+	ca->cur_round_min = U32_MAX;
+	ca->last_round_min = U32_MAX;
+	ca->css_baseline = U32_MAX;
+
+	tp->snd_ssthresh = lab_initial_ssthresh(READ_ONCE(ln->init_ssthresh),
+						tp->snd_ssthresh);
+	/* HyStart++ is for the initial slow start only (RFC 9406, 4.3). */
+	ca->hystart = READ_ONCE(ln->cubic_hystart) &&
+		      tcp_in_initial_slowstart(tp);
+	ca->phase = tcp_in_slow_start(tp) ? TCP_LAB_PHASE_SS : TCP_LAB_PHASE_CA;
+	if (ca->hystart)
+		lab_cubic_hspp_new_round(sk, ca);
+
+	tcp_lab_inc(sock_net(sk), TCP_LAB_CC_INIT);
+	lab_cubic_trace(sk, ca, LAB_EV_INIT);
+}
+
+/* A new avoidance epoch begins at the first ACK after a reduction. */
+static void lab_cubic_epoch_start(struct tcp_sock *tp, struct lab_cubic *ca)
+{
+	u32 cwnd = tcp_snd_cwnd(tp);
+
+	ca->epoch_us = tp->tcp_mstamp ? : 1;
+	if (ca->w_max > cwnd) {
+		ca->k = lab_cubic_k_ticks(ca->w_max, cwnd, ca->c);
+	} else {
+		/* Above the last W_max (or none yet): the curve starts here. */
+		ca->k = 0;
+		ca->w_max = cwnd;
+	}
+	ca->w_est = cwnd;
+	ca->est_acked = 0;
+	ca->last_cwnd = 0;
+}
+
+/* Set ca->cnt: how many ACKed segments earn one more segment of cwnd. */
+static void lab_cubic_update(struct tcp_sock *tp, struct lab_cubic *ca,
+			     u32 acked)
+{
+	u32 cwnd = tcp_snd_cwnd(tp);
+	u32 now = (u32)tp->tcp_mstamp;
+	u32 t, target, alpha;
+	u64 elapsed;
+
+	if (!ca->epoch_us)
+		lab_cubic_epoch_start(tp, ca);
+
+	/* The Reno estimate grows alpha segments per cwnd of ACKs. */
+	if (ca->reno_friendly) {
+		alpha = ca->w_est >= ca->cwnd_prior ? LAB_BETA_SCALE : ca->alpha;
+		ca->est_acked += acked;
+		/* (est_acked * alpha / 1024) / cwnd segments, once per cwnd */
+		while ((u64)ca->est_acked * alpha >=
+		       (u64)cwnd << LAB_BETA_SCALE_SHIFT) {
+			ca->est_acked -= DIV_ROUND_UP_ULL((u64)cwnd <<
+							  LAB_BETA_SCALE_SHIFT,
+							  alpha);
+			ca->w_est++;
+		}
+	}
+
+	if (ca->last_cwnd == cwnd &&
+	    (s32)(now - ca->last_update_us) < (s32)LAB_CUBIC_UPDATE_US)
+		return;
+	ca->last_cwnd = cwnd;
+	ca->last_update_us = now;
+
+	/* Where the curve will be one smoothed RTT from now. */
+	elapsed = tp->tcp_mstamp - ca->epoch_us + (tp->srtt_us >> 3);
+	t = lab_us_to_ticks(elapsed);
+	target = lab_cubic_w(ca->w_max, ca->k, t, ca->c);
+	/* RFC 9438, 4.2: never shrink here, at most 1.5 cwnd per RTT. */
+	target = clamp(target, cwnd, cwnd + cwnd / 2);
+
+	if (ca->reno_friendly && ca->w_est > target)
+		target = min(ca->w_est, cwnd + cwnd / 2);
+
+	if (target > cwnd)
+		ca->cnt = max(cwnd / (target - cwnd), 1U);
+	else
+		ca->cnt = LAB_CUBIC_CNT_HOLD(cwnd);
+}
+
+/* RFC 9406: one ACK's worth of RTT samples and round bookkeeping. */
+static void lab_cubic_pkts_acked(struct sock *sk,
+				 const struct ack_sample *sample)
+{
+	struct lab_cubic *ca = inet_csk_ca(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 rtt;
+
+	ca->last_ack_us = (u32)tp->tcp_mstamp;
+	if (sample->rtt_us <= 0)
+		return;
+	rtt = sample->rtt_us;
+	if (rtt < ca->min_rtt_us)
+		ca->min_rtt_us = rtt;
+
+	if (!ca->hystart || ca->phase == TCP_LAB_PHASE_CA)
+		return;
+
+	if (after(tp->snd_una, ca->round_end)) {
+		lab_cubic_hspp_new_round(sk, ca);
+		if (ca->phase == TCP_LAB_PHASE_CSS &&
+		    ++ca->css_rounds >= LAB_HSPP_CSS_ROUNDS) {
+			/* Five rounds of rising RTT: slow start is over. */
+			tp->snd_ssthresh = tcp_snd_cwnd(tp);
+			ca->phase = TCP_LAB_PHASE_CA;
+			tcp_lab_inc(sock_net(sk), TCP_LAB_HSPP_SS_EXITS);
+			lab_cubic_trace(sk, ca, LAB_EV_SS_EXIT);
+			return;
+		}
+	}
+
+	if (rtt < ca->cur_round_min)
+		ca->cur_round_min = rtt;
+	if (ca->rtt_samples < U8_MAX)
+		ca->rtt_samples++;
+	if (ca->rtt_samples < LAB_HSPP_N_RTT_SAMPLE)
+		return;
+
+	if (ca->phase == TCP_LAB_PHASE_SS) {
+		if (ca->last_round_min == U32_MAX ||
+		    ca->cur_round_min < ca->last_round_min +
+				lab_hspp_rtt_thresh(ca->last_round_min))
+			return;
+		ca->css_baseline = ca->cur_round_min;
+		ca->css_rounds = 0;
+		ca->css_acked = 0;
+		ca->phase = TCP_LAB_PHASE_CSS;
+		tcp_lab_inc(sock_net(sk), TCP_LAB_HSPP_CSS_ENTRIES);
+		lab_cubic_trace(sk, ca, LAB_EV_CSS_ENTER);
+	} else if (ca->cur_round_min < ca->css_baseline) {
+		/* The RTT fell back: the rise was jitter, not a queue. */
+		ca->css_baseline = U32_MAX;
+		ca->phase = TCP_LAB_PHASE_SS;
+		tcp_lab_inc(sock_net(sk), TCP_LAB_HSPP_CSS_RETURNS);
+		lab_cubic_trace(sk, ca, LAB_EV_CSS_RETURN);
+	}
+}
+
+/* Conservative Slow Start: a quarter of slow start's growth. */
+static u32 lab_cubic_css(struct tcp_sock *tp, struct lab_cubic *ca, u32 acked)
+{
+	u32 total = ca->css_acked + acked;
+	u32 cwnd = tcp_snd_cwnd(tp);
+	u32 grow = total / LAB_HSPP_CSS_GROWTH_DIVISOR;
+
+	ca->css_acked = total % LAB_HSPP_CSS_GROWTH_DIVISOR;
+	cwnd = min(cwnd + grow, tp->snd_ssthresh);
+	tcp_snd_cwnd_set(tp, min(cwnd, tp->snd_cwnd_clamp));
+	return 0;
+}
+
+static void lab_cubic_cong_avoid(struct sock *sk, u32 ack, u32 acked)
+{
+	struct lab_cubic *ca = inet_csk_ca(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!tcp_is_cwnd_limited(sk))
+		return;
+
+	if (tcp_in_slow_start(tp)) {
+		if (ca->phase == TCP_LAB_PHASE_CSS)
+			acked = lab_cubic_css(tp, ca, acked);
+		else
+			acked = tcp_slow_start(tp, acked);
+		if (!acked) {
+			lab_cubic_trace(sk, ca, LAB_EV_ACK);
+			return;
+		}
+	}
+	if (ca->phase != TCP_LAB_PHASE_CA) {
+		/* Reached ssthresh (an earlier loss or init_ssthresh). */
+		ca->phase = TCP_LAB_PHASE_CA;
+	}
+	lab_cubic_update(tp, ca, acked);
+	tcp_cong_avoid_ai(tp, ca->cnt, acked);
+	lab_cubic_trace(sk, ca, LAB_EV_ACK);
+}
+
+static u32 lab_cubic_ssthresh(struct sock *sk)
+{
+	struct lab_cubic *ca = inet_csk_ca(sk);
+	u32 cwnd = tcp_snd_cwnd(tcp_sk(sk));
+
+	/* The event shows the state the loss found; the next, what it left. */
+	lab_cubic_trace(sk, ca, LAB_EV_LOSS);
+
+	/* Kept for an undo (RFC 9438, 4.9). */
+	ca->prior_w_max = ca->w_max;
+	ca->prior_k = ca->k;
+	ca->prior_epoch_us = ca->epoch_us;
+
+	ca->cwnd_prior = cwnd;
+	ca->w_max = lab_cubic_w_max_after_loss(cwnd, ca->w_max, ca->beta,
+					       ca->fast_convergence);
+	ca->epoch_us = 0;
+	ca->phase = TCP_LAB_PHASE_CA;
+
+	tcp_lab_inc(sock_net(sk), TCP_LAB_CC_LOSS_REDUCTIONS);
+	return lab_reno_ssthresh_of(cwnd, ca->beta);
+}
+
+static u32 lab_cubic_undo_cwnd(struct sock *sk)
+{
+	struct lab_cubic *ca = inet_csk_ca(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	ca->w_max = ca->prior_w_max;
+	ca->k = ca->prior_k;
+	ca->epoch_us = ca->prior_epoch_us;
+	ca->last_cwnd = 0;
+
+	tcp_lab_inc(sock_net(sk), TCP_LAB_CC_UNDOS);
+	lab_cubic_trace(sk, ca, LAB_EV_UNDO);
+	return max(tcp_snd_cwnd(tp), tp->prior_cwnd);
+}
+
+static void lab_cubic_set_state(struct sock *sk, u8 new_state)
+{
+	struct lab_cubic *ca = inet_csk_ca(sk);
+
+	/*
+	 * A timeout: the path may have changed entirely. Forget the epoch;
+	 * W_max (set by ssthresh just before) is where the next one aims.
+	 */
+	if (new_state == TCP_CA_Loss) {
+		lab_cubic_reset(ca);
+		ca->hystart = 0;
+		ca->phase = TCP_LAB_PHASE_SS;
+	}
+}
+
+static void lab_cubic_cwnd_event(struct sock *sk, enum tcp_ca_event event)
+{
+	struct lab_cubic *ca = inet_csk_ca(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	s32 idle;
+
+	if (event != CA_EVENT_TX_START || !ca->epoch_us)
+		return;
+	/*
+	 * Sending again after an idle period with nothing in flight: the
+	 * curve should not have advanced while the application was silent,
+	 * so shift the epoch by the time since the last ACK.
+	 */
+	idle = (s32)((u32)tp->tcp_mstamp - ca->last_ack_us);
+	if (idle > 0) {
+		ca->epoch_us += idle;
+		if (ca->epoch_us > tp->tcp_mstamp)
+			ca->epoch_us = tp->tcp_mstamp;
+		lab_cubic_trace(sk, ca, LAB_EV_IDLE);
+	}
+}
+
+static size_t lab_cubic_get_info(struct sock *sk, u32 ext, int *attr,
+				 union tcp_cc_info *info)
+{
+	const struct lab_cubic *ca = inet_csk_ca(sk);
+	struct tcp_lab_cc_info *li = lab_cc_info_start(ext, attr, info);
+
+	if (!li)
+		return 0;
+	li->algo = TCP_LAB_ALGO_CUBIC;
+	li->phase = ca->phase | (ca->css_rounds << 8);
+	li->rtt_us = ca->last_round_min == U32_MAX ? 0 : ca->last_round_min;
+	li->min_rtt_us = ca->min_rtt_us == U32_MAX ? 0 : ca->min_rtt_us;
+	li->w_max = ca->w_max;
+	return sizeof(*li);
+}
+
+static struct tcp_congestion_ops lab_cubic __read_mostly = {
+	.init		= lab_cubic_init,
+	.ssthresh	= lab_cubic_ssthresh,
+	.cong_avoid	= lab_cubic_cong_avoid,
+	.set_state	= lab_cubic_set_state,
+	.undo_cwnd	= lab_cubic_undo_cwnd,
+	.cwnd_event	= lab_cubic_cwnd_event,
+	.pkts_acked	= lab_cubic_pkts_acked,
+	.get_info	= lab_cubic_get_info,
+	.flags		= TCP_CONG_NON_RESTRICTED,
+	.owner		= THIS_MODULE,
+	.name		= "lab_cubic",
+};
+
+int tcp_lab_cubic_register(void)
+{
+	BUILD_BUG_ON(sizeof(struct lab_cubic) > ICSK_CA_PRIV_SIZE);
+	return tcp_register_congestion_control(&lab_cubic);
+}
+
+void tcp_lab_cubic_unregister(void)
+{
+	tcp_unregister_congestion_control(&lab_cubic);
+}

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# Check lab_reno / lab_cubic behaviour from a tcp_lab:lab_cc trace (the text
+# of tracefs' "trace" file). Prints KTAP diagnostics ("# ...") and one
+# "name ok|fail" verdict line per check, for the calling shell test.
+#
+#   cc_trace.py reno FILE BETA
+#   cc_trace.py cubic FILE BETA C
+#   cc_trace.py hystart FILE
+import re
+import sys
+
+LINE = re.compile(r'\s(\d+\.\d+): lab_cc: src=(\S+) dst=(\S+) algo=(\S+) '
+                  r'event=(\S+) phase=(\S+) cwnd=(\d+) ssthresh=(\d+) '
+                  r'srtt_us=(\d+) w_max=(\d+) k_ms=(\d+) epoch_ms=(\d+) '
+                  r'min_rtt_us=(\d+)')
+
+
+def events(path):
+    """The events of the busiest connection, in order."""
+    flows = {}
+    with open(path, errors='replace') as f:
+        for line in f:
+            m = LINE.search(line)
+            if not m:
+                continue
+            e = {'t': float(m.group(1)), 'flow': (m.group(2), m.group(3)),
+                 'algo': m.group(4), 'event': m.group(5),
+                 'phase': m.group(6)}
+            for i, k in enumerate(('cwnd', 'ssthresh', 'srtt_us', 'w_max',
+                                   'k_ms', 'epoch_ms', 'min_rtt_us')):
+                e[k] = int(m.group(7 + i))
+            flows.setdefault(e['flow'], []).append(e)
+    if not flows:
+        return []
+    return max(flows.values(), key=len)
+
+
+def diag(msg):
+    print('# ' + msg)
+
+
+def verdict(name, ok):
+    print('%s %s' % (name, 'ok' if ok else 'fail'))
+    return ok
+
+
+def reductions(ev, beta):
+    """(cwnd at loss, ssthresh set, loss event, next event) for every loss
+    with a next event: a loss event shows the state it found, the next
+    event (even another loss) the ssthresh and W_max it left."""
+    return [(e['cwnd'], nxt['ssthresh'], e, nxt)
+            for e, nxt in zip(ev, ev[1:]) if e['event'] == 'loss']
+
+
+def check_reduction(ev, beta, name):
+    red = reductions(ev, beta)
+    bad = [(w, s) for w, s, _, _ in red
+           if abs(s - max(w * beta // 1024, 2)) > 1]
+    diag('%s: %d reductions, cwnd->ssthresh %s' %
+         (name, len(red), ' '.join('%d->%d' % (w, s) for w, s, _, _ in red[:8])))
+    return verdict(name, len(red) >= 1 and not bad)
+
+
+def reno(path, beta):
+    ev = events(path)
+    diag('events: %d' % len(ev))
+    check_reduction(ev, beta, 'reno_ssthresh_is_beta_cwnd')
+    # Congestion avoidance: from each point where cwnd >= ssthresh until the
+    # next loss, cwnd should grow by one segment per smoothed RTT.
+    rates = []
+    seg = []
+    for e in ev + [{'event': 'loss'}]:
+        if e['event'] == 'ack' and e['phase'] == 'ca' and \
+           e['cwnd'] >= e['ssthresh']:
+            seg.append(e)
+            continue
+        if e['event'] == 'loss' and len(seg) > 2:
+            a, b = seg[0], seg[-1]
+            rtts = (b['t'] - a['t']) * 1e6 / max(b['srtt_us'], 1)
+            if rtts >= 10:
+                rates.append((b['cwnd'] - a['cwnd']) / rtts)
+        if e['event'] == 'loss':
+            seg = []
+    diag('reno avoidance growth, segments per RTT: %s' %
+         ' '.join('%.2f' % r for r in rates[:10]))
+    if rates:
+        med = sorted(rates)[len(rates) // 2]
+        return verdict('reno_avoidance_1_segment_per_rtt', 0.5 <= med <= 1.5)
+    return verdict('reno_avoidance_1_segment_per_rtt', False)
+
+
+def cubic_w(c, k_ms, w_max, t_ms):
+    d = (t_ms - k_ms) / 1000.0
+    return c / 1024.0 * d * d * d + w_max
+
+
+def cubic(path, beta, c):
+    ev = events(path)
+    diag('events: %d' % len(ev))
+    check_reduction(ev, beta, 'cubic_ssthresh_is_beta_w')
+
+    # Fast convergence: the W_max a loss leaves behind.
+    fc_seen = fc_bad = plain_bad = 0
+    for w, _, e, later in reductions(ev, beta):
+        old, new = e['w_max'], later['w_max']
+        if w < old:
+            fc_seen += 1
+            if abs(new - w * (1024 + beta) // 2048) > 1:
+                fc_bad += 1
+        elif new != w:
+            plain_bad += 1
+    diag('fast convergence losses %d (wrong %d), others wrong %d' %
+         (fc_seen, fc_bad, plain_bad))
+    verdict('cubic_fast_convergence_w_max', fc_seen >= 1 and not fc_bad
+            and not plain_bad)
+
+    # The curve: in each epoch, cwnd tracks C(t-K)^3 + W_max. cwnd lags the
+    # target by about an RTT, so compare with W one srtt earlier.
+    before = after = 0
+    errs = []
+    for e in ev:
+        if e['event'] != 'ack' or e['phase'] != 'ca' or not e['epoch_ms'] \
+           or e['k_ms'] == 0 or e['cwnd'] < e['ssthresh']:
+            continue
+        t = e['epoch_ms']
+        model = cubic_w(c, e['k_ms'], e['w_max'], t)
+        errs.append(abs(e['cwnd'] - model) / max(model, 1))
+        if t < e['k_ms'] * 0.8 and e['cwnd'] < e['w_max']:
+            before += 1
+        if t > e['k_ms'] * 1.2 and e['cwnd'] > e['w_max']:
+            after += 1
+    errs.sort()
+    p50 = errs[len(errs) // 2] if errs else 1
+    p90 = errs[int(len(errs) * 0.9)] if errs else 1
+    diag('curve samples %d: concave %d, convex %d, |cwnd-W(t)|/W p50 %.3f p90 %.3f' %
+         (len(errs), before, after, p50, p90))
+    verdict('cubic_follows_w_t', len(errs) >= 20 and p50 <= 0.10 and p90 <= 0.25)
+    verdict('cubic_concave_then_convex', before >= 5 and after >= 5)
+
+
+def hystart(path):
+    ev = events(path)
+    first_loss = next((e for e in ev if e['event'] == 'loss'), None)
+    exit_ = next((e for e in ev if e['event'] == 'ss_exit'), None)
+    css = [e for e in ev if e['event'] == 'css_enter']
+    diag('css entered at cwnd %s' % ' '.join(str(e['cwnd']) for e in css))
+    diag('css entries %d, ss exit at %s, first loss at %s' % (
+        len(css),
+        '%.3f cwnd %d' % (exit_['t'], exit_['cwnd']) if exit_ else 'never',
+        '%.3f cwnd %d phase %s' % (first_loss['t'], first_loss['cwnd'],
+                                    first_loss['phase'])
+        if first_loss else 'never'))
+    print('ss_exit %d' % (1 if exit_ else 0))
+    print('loss_in_ss %d' % (1 if first_loss and first_loss['phase'] != 'ca'
+                            and (not exit_ or first_loss['t'] < exit_['t'])
+                            else 0))
+    print('exit_before_loss %d' % (1 if exit_ and (not first_loss or
+                                   exit_['t'] < first_loss['t']) else 0))
+
+
+if __name__ == '__main__':
+    cmd = sys.argv[1]
+    if cmd == 'reno':
+        reno(sys.argv[2], int(sys.argv[3]))
+    elif cmd == 'cubic':
+        cubic(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    elif cmd == 'hystart':
+        hystart(sys.argv[2])
+    else:
+        sys.exit('unknown command')
