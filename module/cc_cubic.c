@@ -78,9 +78,11 @@ struct lab_cubic {
 	u8	phase;		/* enum tcp_lab_cc_phase */
 	u8	css_rounds;
 	u8	css_acked;	/* CSS growth carried between ACKs */
+	u8	prior_phase;	/* saved for undo */
 	u8	fast_convergence:1,
 		reno_friendly:1,
-		hystart:1;
+		hystart:1,
+		prior_hystart:1;
 };
 
 static void lab_cubic_trace(struct sock *sk, const struct lab_cubic *ca,
@@ -327,6 +329,8 @@ static u32 lab_cubic_ssthresh(struct sock *sk)
 	ca->prior_w_max = ca->w_max;
 	ca->prior_k = ca->k;
 	ca->prior_epoch_us = ca->epoch_us;
+	ca->prior_phase = ca->phase;
+	ca->prior_hystart = ca->hystart;
 
 	ca->cwnd_prior = cwnd;
 	ca->w_max = lab_cubic_w_max_after_loss(cwnd, ca->w_max, ca->beta,
@@ -347,6 +351,9 @@ static u32 lab_cubic_undo_cwnd(struct sock *sk)
 	ca->k = ca->prior_k;
 	ca->epoch_us = ca->prior_epoch_us;
 	ca->last_cwnd = 0;
+	/* A spurious loss in slow start: slow start (and HyStart++) go on. */
+	ca->phase = ca->prior_phase;
+	ca->hystart = ca->prior_hystart;
 
 	tcp_lab_inc(sock_net(sk), TCP_LAB_CC_UNDOS);
 	lab_cubic_trace(sk, ca, LAB_EV_UNDO);

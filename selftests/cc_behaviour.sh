@@ -74,7 +74,7 @@ ns_reset
 path 10 40 30
 ns_write "$SND" /proc/sys/net/tcp_lab/cubic_reno_friendly 0
 flow lab_cubic 20 "$tmp/cubic.trace" \
-	"tc -n $RTR qdisc change dev r1 root handle 1: tbf rate 5mbit burst 10kb limit $((30 * 1514))"
+	"tc -n $RTR qdisc replace dev r1 root handle 1: tbf rate 5mbit burst 10kb limit $((30 * 1514))"
 python3 "$here/cc_trace.py" cubic "$tmp/cubic.trace" 717 410 >"$tmp/cubic.out"
 grep '^#' "$tmp/cubic.out"
 verdict cubic_ssthresh_is_beta_w "$tmp/cubic.out"

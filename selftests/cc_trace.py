@@ -104,13 +104,20 @@ def cubic(path, beta, c):
     # Fast convergence: the W_max a loss leaves behind.
     fc_seen = fc_bad = plain_bad = 0
     for w, _, e, later in reductions(ev, beta):
+        if later['event'] == 'undo':
+            continue        # the undo event shows the restored W_max
         old, new = e['w_max'], later['w_max']
         if w < old:
             fc_seen += 1
             if abs(new - w * (1024 + beta) // 2048) > 1:
                 fc_bad += 1
+                diag('fast convergence: loss at %d below W_max %d left W_max %d '
+                     '(next event %s at %.3f)' % (w, old, new, later['event'],
+                                                   later['t']))
         elif new != w:
             plain_bad += 1
+            diag('loss at %d above W_max %d left W_max %d (next event %s)' %
+                 (w, old, new, later['event']))
     diag('fast convergence losses %d (wrong %d), others wrong %d' %
          (fc_seen, fc_bad, plain_bad))
     verdict('cubic_fast_convergence_w_max', fc_seen >= 1 and not fc_bad
@@ -140,9 +147,23 @@ def cubic(path, beta, c):
     verdict('cubic_concave_then_convex', before >= 5 and after >= 5)
 
 
+def real_losses(ev):
+    """Loss events not undone later (the kernel found them spurious)."""
+    out = []
+    for e in ev:
+        if e['event'] == 'loss':
+            out.append(e)
+        elif e['event'] == 'undo' and out:
+            out.pop()
+    return out
+
+
 def hystart(path):
     ev = events(path)
-    first_loss = next((e for e in ev if e['event'] == 'loss'), None)
+    undone = sum(1 for e in ev if e['event'] == 'undo')
+    if undone:
+        diag('%d spurious reductions undone, not counted as losses' % undone)
+    first_loss = next(iter(real_losses(ev)), None)
     exit_ = next((e for e in ev if e['event'] == 'ss_exit'), None)
     css = [e for e in ev if e['event'] == 'css_enter']
     diag('css entered at cwnd %s' % ' '.join(str(e['cwnd']) for e in css))

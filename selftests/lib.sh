@@ -255,9 +255,10 @@ trace_stop() {
 #
 #   SND 10.0.3.1 [s0] --- [r0] RTR [r1] --- [d0] 10.0.4.2 RCV
 #
-# The bottleneck is a tbf on the router's r1 (towards RCV), holding
-# BUFFER_PKTS full-size packets, with optional netem loss beneath it; the
-# RTT comes from netem delay on the router's r0 (the ACK direction). A
+# The bottleneck is a tbf on the router's r1 (towards RCV) holding
+# BUFFER_PKTS full-size packets; the RTT comes from netem delay on the
+# router's r0 (the ACK direction); LOSS_PCT random loss is an nft rule in the
+# router's forward path, ahead of the queue, so the queue keeps its size. A
 # router is needed: on the sender's own interface, TCP small queues would
 # keep the queue from ever filling. Offloads are off so segments are packets.
 dumbbell() {
@@ -276,11 +277,18 @@ dumbbell() {
 	ip -n "$snd" route add default via 10.0.3.2
 	ip -n "$rcv" route add default via 10.0.4.1
 	ns_write "$rtr" /proc/sys/net/ipv4/ip_forward 1
-	tc -n "$rtr" qdisc add dev r1 root handle 1: tbf rate "${rate}mbit" \
+	tc -n "$rtr" qdisc add dev r1 root tbf rate "${rate}mbit" \
 		burst 10kb limit $(( buf * 1514 )) || return 1
+	tc -n "$rtr" qdisc add dev r0 root netem delay "${delay}ms" limit 100000 || return 1
 	if [ "$loss" != 0 ]; then
-		tc -n "$rtr" qdisc add dev r1 parent 1:1 handle 10: netem loss "$loss%" ||
-			return 1
+		# numgen draws 0..9999 per packet: drop LOSS_PCT percent of them.
+		ip netns exec "$rtr" nft -f - <<-NFT || return 1
+		table ip lab_loss {
+			chain fwd {
+				type filter hook forward priority 0;
+				oif "r1" numgen random mod 10000 < $(awk -v l="$loss" 'BEGIN { printf "%d", l * 100 }') drop
+			}
+		}
+		NFT
 	fi
-	tc -n "$rtr" qdisc add dev r0 root netem delay "${delay}ms" limit 100000
 }
