@@ -30,6 +30,8 @@ BINS=(/bin/bash /usr/bin/ip /sbin/tc /usr/bin/ss /usr/bin/iperf3 /bin/kmod
       /usr/bin/timeout /usr/bin/nproc /usr/sbin/hping3 /usr/sbin/nft
       /usr/sbin/xtables-nft-multi /usr/bin/tcpdump /usr/sbin/ethtool
       /usr/bin/python3.11)
+# dlopen()ed, so ldd does not list them: python threads need libgcc_s.
+EXTRA_LIBS=(/lib/x86_64-linux-gnu/libgcc_s.so.1)
 
 # Applets that must not shadow the real tools above.
 NO_APPLET=" ip tc ss insmod rmmod lsmod modprobe depmod modinfo bash timeout
@@ -90,6 +92,9 @@ if [ -e "$root/usr/bin/python3.11" ]; then
 fi
 for f in /etc/protocols /etc/services /etc/ethertypes; do
 	[ -e "$f" ] && copy_file "$f"
+done
+for l in "${EXTRA_LIBS[@]}"; do
+	[ -e "$l" ] && copy_file "$l"
 done
 for l in insmod rmmod lsmod modprobe depmod modinfo; do
 	ln -sf /bin/kmod "$root/sbin/$l"

@@ -284,7 +284,7 @@ dumbbell() {
 		# numgen draws 0..9999 per packet: drop LOSS_PCT percent of them.
 		ip netns exec "$rtr" nft -f - <<-NFT || return 1
 		table ip lab_loss {
-			chain fwd {
+			chain forward_loss {
 				type filter hook forward priority 0;
 				oif "r1" numgen random mod 10000 < $(awk -v l="$loss" 'BEGIN { printf "%d", l * 100 }') drop
 			}
