@@ -10,6 +10,7 @@
 #   make bench           benchmarks on every kernel: out/bench/*.csv, *.png
 #   make bench QUICK=1   the short matrix
 #   make unit            userspace unit tests only
+#   make fuzz            libFuzzer targets, FUZZ_TIME seconds each (default 600)
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -17,7 +18,9 @@ KERNELS ?= 6.1 6.12
 KERNEL ?= 6.12
 PWD := $(shell pwd)
 
-.PHONY: all modules clean check run shell unit deps bench
+.PHONY: all modules clean check run shell unit deps bench fuzz
+
+FUZZ_TIME ?= 600
 
 all: modules
 
@@ -39,6 +42,9 @@ deps:
 
 unit:
 	$(MAKE) -C selftests/unit run
+
+fuzz:
+	$(MAKE) -C selftests/unit/fuzz run FUZZ_TIME=$(FUZZ_TIME)
 
 check:
 	scripts/check.sh $(KERNELS)

@@ -22,13 +22,16 @@
 #define LAB_CUBIC_TICK_SHIFT	10		/* 1 tick = 1/1024 s */
 
 /*
- * |t - K| is capped at 2^20 ticks (1024 s, past any experiment's epoch):
- * then d^3 < 2^60, and (d^3 >> 10) * C_q stays below 2^63 for C_q < 2^13.
+ * |t - K| is capped at 2^21 ticks (2048 s, past any experiment's epoch and
+ * the largest K below), so d^3 <= 2^63 fits in 64 bits.
  */
-#define LAB_CUBIC_MAX_TICKS	(1U << 20)
+#define LAB_CUBIC_MAX_TICKS	(1U << 21)
 #define LAB_CUBIC_C_MAX		4096U		/* C = 4.0 */
 
-/* W_max - cwnd_epoch is capped so that dW << 40 fits in 64 bits for K. */
+/*
+ * W_max - cwnd_epoch is capped so that dW << 40 fits in 64 bits; then K is
+ * at most cbrt(2^63) = 2^21 ticks, within LAB_CUBIC_MAX_TICKS.
+ */
 #define LAB_CUBIC_MAX_DW	(1U << 23)
 
 /* RFC 9406 constants. */
@@ -41,12 +44,16 @@
 
 /*
  * usec -> ticks without a division: ticks = us * 1024 / 10^6, and
- * 1024 / 10^6 = 68719.4767 / 2^26 to 7 parts per million. Exact for the
- * u64 product of any us below 2^37 (38 hours).
+ * 1024 / 10^6 = 68719.4767 / 2^26 to 7 parts per million. The u64 product
+ * cannot overflow for any us below 2^47 (4 years); the result is capped.
  */
 static inline u32 lab_us_to_ticks(u64 us)
 {
-	u64 t = (us * 68719ULL) >> 26;
+	u64 t;
+
+	if (us >= 1ULL << 47)
+		return LAB_CUBIC_MAX_TICKS;
+	t = (us * 68719ULL) >> 26;
 
 	return t > LAB_CUBIC_MAX_TICKS ? LAB_CUBIC_MAX_TICKS : (u32)t;
 }
@@ -112,12 +119,17 @@ static inline u32 lab_cubic_k_ticks(u32 w_max, u32 cwnd_epoch, u32 c_q)
  */
 static inline u32 lab_cubic_w(u32 w_max, u32 k, u32 t, u32 c_q)
 {
-	u64 d, delta;
+	u64 d, d3, delta;
 
 	d = t > k ? t - k : k - t;
 	if (d > LAB_CUBIC_MAX_TICKS)
 		d = LAB_CUBIC_MAX_TICKS;
-	delta = (((d * d * d) >> LAB_CUBIC_TICK_SHIFT) * c_q) >> 30;
+	d3 = d * d * d;
+	/*
+	 * (d^3 * C_q) >> 40 without a 128-bit product: split d^3 at bit 20.
+	 * Exact, as the floor of a floor divided by 2^20 is the floor.
+	 */
+	delta = ((d3 >> 20) * c_q + (((d3 & ((1U << 20) - 1)) * c_q) >> 20)) >> 20;
 
 	if (t >= k)
 		return delta > 0xffffffffULL - w_max ? 0xffffffffU :
