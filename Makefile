@@ -11,6 +11,8 @@
 #   make bench QUICK=1   the short matrix
 #   make unit            userspace unit tests only
 #   make fuzz            libFuzzer targets, FUZZ_TIME seconds each (default 600)
+#   make install         install into /lib/modules/KVER/updates (KDIR's kernel)
+#   make uninstall
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -18,7 +20,7 @@ KERNELS ?= 6.1 6.12
 KERNEL ?= 6.12
 PWD := $(shell pwd)
 
-.PHONY: all modules clean check run shell unit deps bench fuzz
+.PHONY: all modules clean check run shell unit deps bench fuzz install uninstall
 
 FUZZ_TIME ?= 600
 
@@ -32,6 +34,17 @@ modules:
 		exit 1; \
 	fi
 	$(MAKE) -C $(KDIR) M=$(PWD) modules
+
+# The kernel release KDIR builds for: /lib/modules/KREL/build, else KREL=.
+KREL ?= $(if $(filter /lib/modules/%/build,$(KDIR)),$(patsubst /lib/modules/%/build,%,$(KDIR)),$(shell uname -r))
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(PWD) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(KREL)
+
+uninstall:
+	rm -f /lib/modules/$(KREL)/updates/module/tcp_lab.ko*
+	depmod -a $(KREL)
 
 clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(PWD) clean; fi

@@ -7,7 +7,7 @@
 #   1. dependencies (scripts/deps.sh)
 #   2. static checks per kernel: the module builds with W=1 and sparse
 #      without a single warning; checkpatch on the sources
-#   3. userspace unit tests (ASan + UBSan) and a short libFuzzer pass
+#   3. userspace unit tests (ASan + UBSan), a short libFuzzer pass, DKMS
 #   4. the selftests in the VM, once per kernel
 #
 # The whole log is also kept in out/check.log.
@@ -66,6 +66,9 @@ run_all() {
 	# Nested like the VM runner's output, so each unit case counts once.
 	make -s -C selftests/unit run 2>&1 | grep -v '^make' | sed 's/^/# /'
 	result "${PIPESTATUS[0]}" "unit: userspace unit tests (ASan+UBSan)"
+
+	scripts/dkms-test.sh 2>&1 | sed 's/^/# /'
+	result "${PIPESTATUS[0]}" "dkms: add, install for every kernel, modinfo"
 
 	# A short fuzzing pass: about a minute shared by all targets.
 	local targets

@@ -135,6 +135,8 @@ depmod -b "$root" "$kver"
 
 # The module, the tests and the guest side of the harness.
 cp "$ko" "$root/tcplab/tcp_lab.ko"
+cp "$top/scripts/tcplab-stat" "$root/usr/bin/tcplab-stat"
+cp "$top/scripts/90-tcp_lab.conf" "$root/tcplab/90-tcp_lab.conf"
 cp -a "$top/selftests" "$root/tcplab/selftests"
 rm -rf "$root/tcplab/selftests/unit"
 cp -a "$top/scripts/guest" "$root/tcplab/guest"

@@ -15,6 +15,11 @@ D=/proc/sys/net/tcp_lab
 ENTRIES=(
 	"reno_beta 512 1 1023"
 	"init_ssthresh 0 0 1048576"
+	"cubic_beta 717 1 1023"
+	"cubic_c 410 1 4096"
+	"cubic_fast_convergence 1 0 1"
+	"cubic_reno_friendly 1 0 1"
+	"cubic_hystart 1 0 1"
 )
 
 all_defaults() {
@@ -83,7 +88,21 @@ empty_write() {
 	ns_write "$B" "$D/reno_beta" "" && [ "$(ns_read "$B" "$D/reno_beta")" = "$before" ]
 }
 
-ktap_plan 7
+# The sysctl.d example lists every entry with its default.
+example_complete() {
+	local conf f name want
+	for conf in "$(dirname "$0")/../scripts/90-tcp_lab.conf" /tcplab/90-tcp_lab.conf; do
+		[ -e "$conf" ] && break
+	done
+	[ -e "$conf" ] || return 2
+	for f in /proc/sys/net/tcp_lab/*; do
+		name=${f##*/}
+		want=$(sed -n "s/^net\.tcp_lab\.$name = //p" "$conf")
+		[ "$want" = "$(ns_read "$C" "$f")" ] || { diag "$name: example says '$want'"; return 1; }
+	done
+}
+
+ktap_plan 8
 init_beta=$(cat "$D/reno_beta")
 check "tree_in_init_net" test -d "$D" -a -e "$D/reno_beta" -a -e "$D/init_ssthresh"
 ns_create A B
@@ -94,4 +113,10 @@ check "garbage_rejected_value_kept" garbage
 check "empty_write_keeps_value" empty_write
 ns_create C
 check "new_netns_gets_defaults_not_neighbours" all_defaults "$C"
+example_complete
+case $? in
+0) ktap_pass "sysctl_d_example_lists_every_entry_and_default" ;;
+2) ktap_skip "sysctl_d_example_lists_every_entry_and_default" "90-tcp_lab.conf not found" ;;
+*) ktap_fail "sysctl_d_example_lists_every_entry_and_default" ;;
+esac
 ktap_finished
