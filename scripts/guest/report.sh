@@ -100,8 +100,8 @@ echo "(ss retx: retransmissions until the first recovery after slow start ended;
 echo " lab_cubic's HyStart++ tends to leave slow start before the buffer overflows)"
 
 section "counters (/proc/net/tcp_lab)"
-echo "init_net:"
-sed 's/^/    /' /proc/net/tcp_lab
+echo "init_net (tcplab-stat -a -z):"
+tcplab-stat -a -z | sed 's/^/    /'
 
 section "kernel log"
 if dmesg | grep -E 'WARNING:|BUG:|Oops'; then
