@@ -70,6 +70,9 @@ run_all() {
 	scripts/dkms-test.sh 2>&1 | sed 's/^/# /'
 	result "${PIPESTATUS[0]}" "dkms: add, install for every kernel, modinfo"
 
+	scripts/kselftest-test.sh 2>&1 | sed 's/^/# /'
+	result "${PIPESTATUS[0]}" "kselftest: installed into linux-source-6.12's tree, run by run_kselftest.sh"
+
 	# A short fuzzing pass: about a minute shared by all targets.
 	local targets
 	targets=$(ls selftests/unit/fuzz/fuzz_*.c | wc -l)

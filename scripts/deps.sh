@@ -12,7 +12,7 @@ set -euo pipefail
 PKGS=(
 	build-essential					# out-of-tree module build
 	sparse						# make C=1
-	dkms
+	dkms rsync					# DKMS test; kselftest install
 	linux-headers-amd64				# 6.1
 	qemu-system-x86 busybox-static cpio xz-utils zstd kmod
 	iproute2 iperf3 procps

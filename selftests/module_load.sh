@@ -14,6 +14,9 @@ readonly TAINT_OK_MASK=$(( (1 << 12) | (1 << 13) ))
 
 ko=${TCPLAB_KO:-}
 [ -n "$ko" ] || ko=$(modinfo -n tcp_lab 2>/dev/null)
+# Nothing to load here: not installed, not loaded, no TCPLAB_KO.
+[ -n "$ko" ] || [ -e /proc/net/tcp_lab ] ||
+	skip_all "tcp_lab not installed (install it, or set TCPLAB_KO)"
 
 load() {
 	if [ -n "$ko" ] && [ -e "$ko" ]; then
