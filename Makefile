@@ -65,7 +65,7 @@ check:
 run:
 	scripts/deps.sh
 	scripts/vm.sh run $(KERNEL)
-	scripts/plot/run.sh out/$$(. scripts/kernels.sh; kver_of $(KERNEL))/files out/run
+	scripts/plot/run.sh out/$$(bash -c '. scripts/kernels.sh; kver_of $(KERNEL)')/files out/run
 
 shell:
 	scripts/deps.sh

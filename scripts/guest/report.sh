@@ -96,8 +96,8 @@ with open("/tmp/out/run_cwnd.csv", "a") as f:
 PY
 	ns_reset
 done
-echo "(ss retx: retransmissions until the first recovery after slow start ended;"
-echo " lab_cubic's HyStart++ tends to leave slow start before the buffer overflows)"
+echo "(ss retx: retransmissions by the end of the first recovery after slow start:"
+echo " what overshooting the 1-BDP buffer cost; 0 = slow start ended without a loss)"
 
 section "counters (/proc/net/tcp_lab)"
 echo "init_net (tcplab-stat -a -z):"

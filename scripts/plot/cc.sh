@@ -33,7 +33,7 @@ for k in $kernels; do
 done
 
 {
-	echo "set terminal png size 1400,$((420 * n)) font ',10'"
+	echo "set terminal png size 1400,$((420 * n)) font ',10' noenhanced"
 	echo "set output '$dir/cc_goodput.png'"
 	echo "set multiplot layout $n,1"
 	echo "set style data histograms; set style histogram clustered gap 1"
@@ -57,7 +57,7 @@ if [ -s "$dir/cc_cwnd.csv" ]; then
 		done
 	done
 	{
-		echo "set terminal png size 1400,$((420 * n)) font ',10'"
+		echo "set terminal png size 1400,$((420 * n)) font ',10' noenhanced"
 		echo "set output '$dir/cc_cwnd.png'"
 		echo "set multiplot layout $n,1"
 		echo "set xlabel 'time (s)'; set ylabel 'cwnd (segments)'; set grid; set key outside right"

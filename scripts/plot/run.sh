@@ -16,7 +16,7 @@ for a in $algos; do
 done
 k=$(awk -F, 'NR == 2 { print $1 }' "$dir/run_cwnd.csv")
 {
-	echo "set terminal png size 1200,500 font ',10'"
+	echo "set terminal png size 1200,500 font ',10' noenhanced"
 	echo "set output '$out/cwnd.png'"
 	echo "set title 'cwnd over time: 10 Mbit/s, 40 ms, 1 BDP buffer ($k)'"
 	echo "set xlabel 'time (s)'; set ylabel 'cwnd (segments)'; set grid; set key outside right"
