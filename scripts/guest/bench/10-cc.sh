@@ -86,9 +86,11 @@ two_flows() {	# two_flows NAME RATE RTT BUF LOSS DURATION START2
 		# Both measured over the same window: from START2 + 5 s to the end.
 		ip netns exec "$SND" python3 "$flow" send 10.0.4.2 5001 "$algo" "$dur" 0 \
 			$((start2 + 5)) >/tmp/flow1 &
+		first=$!
 		ip netns exec "$SND" python3 "$flow" send 10.0.4.2 5001 "$algo" \
 			$((dur - start2)) "$start2" 5 >/tmp/flow2
-		wait
+		# Only the first flow: a bare wait would wait for the sink too.
+		wait "$first"
 		a=$(cat /tmp/flow1) b=$(cat /tmp/flow2)
 		python3 - "$a" "$b" "$kernel,$name,$algo,$rate,$rtt,$buf,$loss,2" >>"$csv" <<'PY'
 import json, sys
