@@ -15,6 +15,9 @@ D=/proc/sys/net/tcp_lab
 ENTRIES=(
 	"reno_beta 512 1 1023"
 	"init_ssthresh 0 0 1048576"
+	"syncookie_mode 0 0 2"
+	"syncookie_threshold 50 1 100"
+	"syncookie_drop_invalid 0 0 1"
 )
 
 all_defaults() {
