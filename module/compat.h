@@ -9,6 +9,7 @@
 #include <linux/version.h>
 #include <linux/sysctl.h>
 #include <net/net_namespace.h>
+#include <net/tcp.h>
 
 /* 6.11 made the table argument of proc handlers const. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
@@ -38,5 +39,31 @@ lab_register_net_sysctl(struct net *net, const char *path,
 	return register_net_sysctl(net, path, table);
 #endif
 }
+
+/*
+ * 6.8 stopped passing the cookie to __cookie_v4_check() and
+ * __cookie_v6_check(): they take it from the ACK's acknowledgment number.
+ */
+static inline int lab_cookie_v4_check(const struct iphdr *iph,
+				      const struct tcphdr *th)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	return __cookie_v4_check(iph, th);
+#else
+	return __cookie_v4_check(iph, th, ntohl(th->ack_seq) - 1);
+#endif
+}
+
+#if IS_ENABLED(CONFIG_IPV6)
+static inline int lab_cookie_v6_check(const struct ipv6hdr *iph,
+				      const struct tcphdr *th)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	return __cookie_v6_check(iph, th);
+#else
+	return __cookie_v6_check(iph, th, ntohl(th->ack_seq) - 1);
+#endif
+}
+#endif
 
 #endif /* _TCP_LAB_COMPAT_H */

@@ -21,11 +21,18 @@ static int __net_init tcp_lab_net_init(struct net *net)
 	if (err)
 		return err;
 
-	err = tcp_lab_sysctl_init(net, ln);
+	/* Before the sysctls: syncookie_ports reads its bitmap through them. */
+	err = tcp_lab_syncookie_init(net, ln);
 	if (err)
 		goto err_stats;
+
+	err = tcp_lab_sysctl_init(net, ln);
+	if (err)
+		goto err_syncookie;
 	return 0;
 
+err_syncookie:
+	tcp_lab_syncookie_exit(ln);
 err_stats:
 	tcp_lab_stats_exit(net, ln);
 	return err;
@@ -36,6 +43,8 @@ static void __net_exit tcp_lab_net_exit(struct net *net)
 	struct tcp_lab_net *ln = tcp_lab_pernet(net);
 
 	tcp_lab_sysctl_exit(ln);
+	/* After the sysctls (no writer left to add hooks), before the counters. */
+	tcp_lab_syncookie_exit(ln);
 	tcp_lab_stats_exit(net, ln);
 }
 

@@ -22,6 +22,9 @@ const struct tcp_lab_net tcp_lab_defaults = {
 	.cubic_fast_convergence = 1,
 	.cubic_reno_friendly = 1,
 	.cubic_hystart	= 1,
+	.syncookie_mode		= TCP_LAB_SYNCOOKIE_OFF,
+	.syncookie_threshold	= 50,
+	.syncookie_drop_invalid	= 0,
 };
 
 /* proc_dointvec_minmax() takes non-const bounds on 6.1. */
@@ -31,6 +34,8 @@ static int lab_zero;
 static int lab_ssthresh_max = 1 << 20;
 static int lab_one = 1;
 static int lab_c_max = LAB_CUBIC_C_MAX;
+static int lab_two = 2;
+static int lab_hundred = 100;
 
 #define LAB_INT_ENTRY(field, lo, hi) {					\
 	.procname	= #field,					\
@@ -42,6 +47,26 @@ static int lab_c_max = LAB_CUBIC_C_MAX;
 	.extra2		= (hi),						\
 }
 
+/*
+ * The hooks follow the mode: parse into a local copy, then let syncookie.c
+ * register or unregister them before the new mode is visible.
+ */
+static int lab_syncookie_mode_sysctl(lab_ctl_table *table, int write,
+				     void *buffer, size_t *lenp, loff_t *ppos)
+{
+	struct tcp_lab_net *ln = container_of(table->data, struct tcp_lab_net,
+					      syncookie_mode);
+	struct ctl_table tmp = *table;
+	int mode = READ_ONCE(ln->syncookie_mode);
+	int err;
+
+	tmp.data = &mode;
+	err = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
+	if (err || !write)
+		return err;
+	return tcp_lab_syncookie_set_mode(ln, mode);
+}
+
 static const struct ctl_table lab_sysctl_template[] = {
 	LAB_INT_ENTRY(reno_beta, &lab_beta_min, &lab_beta_max),
 	LAB_INT_ENTRY(init_ssthresh, &lab_zero, &lab_ssthresh_max),
@@ -50,6 +75,25 @@ static const struct ctl_table lab_sysctl_template[] = {
 	LAB_INT_ENTRY(cubic_fast_convergence, &lab_zero, &lab_one),
 	LAB_INT_ENTRY(cubic_reno_friendly, &lab_zero, &lab_one),
 	LAB_INT_ENTRY(cubic_hystart, &lab_zero, &lab_one),
+	{
+		.procname	= "syncookie_mode",
+		.data		= (void *)&tcp_lab_defaults.syncookie_mode,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= lab_syncookie_mode_sysctl,
+		.extra1		= &lab_zero,
+		.extra2		= &lab_two,
+	},
+	/* .data holds the bitmap's address; maxlen counts bits */
+	{
+		.procname	= "syncookie_ports",
+		.data		= (void *)&tcp_lab_defaults.syncookie_ports,
+		.maxlen		= TCP_LAB_NPORTS,
+		.mode		= 0644,
+		.proc_handler	= proc_do_large_bitmap,
+	},
+	LAB_INT_ENTRY(syncookie_threshold, &lab_one, &lab_hundred),
+	LAB_INT_ENTRY(syncookie_drop_invalid, &lab_zero, &lab_one),
 };
 
 #define LAB_NSYSCTL ARRAY_SIZE(lab_sysctl_template)

@@ -23,7 +23,8 @@ KMODS=(sock_diag inet_diag tcp_diag udp_diag veth sch_netem sch_tbf sch_fq
        ip_tables ip6_tables iptable_filter iptable_raw iptable_nat
        ip6table_filter ip6table_raw xt_tcpudp xt_conntrack xt_CT xt_SYNPROXY
        xt_MASQUERADE xt_state xt_multiport
-       crc32c_generic crc32c_intel)	# libcrc32c's softdep, behind an alias
+       crc32c_generic crc32c_intel	# libcrc32c's softdep, behind an alias
+       nfnetlink_hook)			# nft list hooks (6.12; not built in 6.1)
 
 # Binaries taken from the host, with their shared libraries.
 BINS=(/bin/bash /usr/bin/ip /sbin/tc /usr/bin/ss /usr/bin/iperf3 /bin/kmod

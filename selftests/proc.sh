@@ -9,7 +9,16 @@ require_root
 require_cmd ip awk
 require_module
 
-COUNTERS="cc_init cc_loss_reductions cc_undos"
+COUNTERS="cc_init cc_loss_reductions cc_undos
+	hystart_css_entries hystart_css_returns hystart_ss_exits
+	syncookie_syn_seen syncookie_synack_sent syncookie_syn_pass_unprotected
+	syncookie_syn_pass_not_local syncookie_syn_pass_malformed
+	syncookie_syn_pass_signed syncookie_syn_pass_kernel_off
+	syncookie_syn_pass_existing syncookie_syn_pass_no_listener
+	syncookie_syn_pass_below_threshold syncookie_syn_pass_acceptq_full
+	syncookie_syn_pass_error syncookie_syn_dropped syncookie_ack_valid
+	syncookie_ack_invalid syncookie_ack_invalid_dropped syncookie_established
+	syncookie_malformed syncookie_fragments"
 
 well_formed() {
 	local ns=$1 text c

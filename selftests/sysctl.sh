@@ -20,6 +20,9 @@ ENTRIES=(
 	"cubic_fast_convergence 1 0 1"
 	"cubic_reno_friendly 1 0 1"
 	"cubic_hystart 1 0 1"
+	"syncookie_mode 0 0 2"
+	"syncookie_threshold 50 1 100"
+	"syncookie_drop_invalid 0 0 1"
 )
 
 all_defaults() {

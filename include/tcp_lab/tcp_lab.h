@@ -22,6 +22,26 @@ enum tcp_lab_counter {
 	TCP_LAB_HSPP_CSS_ENTRIES,	/* HyStart++: RTT rose, CSS entered */
 	TCP_LAB_HSPP_CSS_RETURNS,	/* HyStart++: RTT fell back, SS again */
 	TCP_LAB_HSPP_SS_EXITS,		/* HyStart++: CSS done, slow start over */
+	/* SYN-cookie hook (syncookie.c); README.md says what each one means */
+	TCP_LAB_SC_SYN_SEEN,
+	TCP_LAB_SC_SYNACK_SENT,
+	TCP_LAB_SC_SYN_PASS_UNPROTECTED,
+	TCP_LAB_SC_SYN_PASS_NOT_LOCAL,
+	TCP_LAB_SC_SYN_PASS_MALFORMED,
+	TCP_LAB_SC_SYN_PASS_SIGNED,
+	TCP_LAB_SC_SYN_PASS_KERNEL_OFF,
+	TCP_LAB_SC_SYN_PASS_EXISTING,
+	TCP_LAB_SC_SYN_PASS_NO_LISTENER,
+	TCP_LAB_SC_SYN_PASS_BELOW_THRESHOLD,
+	TCP_LAB_SC_SYN_PASS_ACCEPTQ_FULL,
+	TCP_LAB_SC_SYN_PASS_ERROR,
+	TCP_LAB_SC_SYN_DROPPED,
+	TCP_LAB_SC_ACK_VALID,
+	TCP_LAB_SC_ACK_INVALID,
+	TCP_LAB_SC_ACK_INVALID_DROPPED,
+	TCP_LAB_SC_ESTABLISHED,
+	TCP_LAB_SC_MALFORMED,
+	TCP_LAB_SC_FRAGMENTS,
 	TCP_LAB_NCOUNTERS
 };
 
@@ -46,6 +66,13 @@ struct tcp_lab_net {
 	int cubic_fast_convergence;
 	int cubic_reno_friendly;
 	int cubic_hystart;	/* HyStart++ on the initial slow start */
+
+	/* SYN-cookie hook (syncookie.c) */
+	int syncookie_mode;		/* enum tcp_lab_syncookie_mode */
+	int syncookie_threshold;	/* percent of the listener's SYN queue */
+	int syncookie_drop_invalid;	/* drop ACKs with a bad cookie */
+	unsigned long *syncookie_ports;	/* bitmap of protected local ports */
+	bool syncookie_hooked;		/* hooks registered; under the mutex */
 };
 
 extern unsigned int tcp_lab_net_id;
@@ -123,5 +150,17 @@ void tcp_lab_reno_unregister(void);
 /* cc_cubic.c */
 int tcp_lab_cubic_register(void);
 void tcp_lab_cubic_unregister(void);
+/* syncookie.c */
+enum tcp_lab_syncookie_mode {
+	TCP_LAB_SYNCOOKIE_OFF,
+	TCP_LAB_SYNCOOKIE_PRESSURE,	/* when the SYN queue passes threshold */
+	TCP_LAB_SYNCOOKIE_ALWAYS,
+};
+
+#define TCP_LAB_NPORTS	65536
+
+int tcp_lab_syncookie_init(struct net *net, struct tcp_lab_net *ln);
+void tcp_lab_syncookie_exit(struct tcp_lab_net *ln);
+int tcp_lab_syncookie_set_mode(struct tcp_lab_net *ln, int mode);
 
 #endif /* _TCP_LAB_H */
