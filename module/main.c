@@ -20,10 +20,13 @@ static int __net_init tcp_lab_net_init(struct net *net)
 	/* Keep the pointers net_generic() zeroed; copy only the settings. */
 	ln->reno_beta = tcp_lab_defaults.reno_beta;
 	ln->init_ssthresh = tcp_lab_defaults.init_ssthresh;
+	ln->tw_recycle_max_peers = tcp_lab_defaults.tw_recycle_max_peers;
+	ln->tw_recycle_expiry_s = tcp_lab_defaults.tw_recycle_expiry_s;
 
 	err = tcp_lab_stats_init(net, ln);
 	if (err)
 		return err;
+	tcp_lab_tw_net_init(ln);
 
 	err = tcp_lab_sysctl_init(net, ln);
 	if (err)
@@ -40,6 +43,8 @@ static void __net_exit tcp_lab_net_exit(struct net *net)
 	struct tcp_lab_net *ln = tcp_lab_pernet(net);
 
 	tcp_lab_sysctl_exit(ln);
+	/* After the sysctls, which turn it on; before the counters it uses. */
+	tcp_lab_tw_net_exit(ln);
 	tcp_lab_stats_exit(net, ln);
 }
 
