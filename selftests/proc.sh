@@ -9,7 +9,12 @@ require_root
 require_cmd ip awk
 require_module
 
-COUNTERS="cc_init cc_loss_reductions cc_undos"
+COUNTERS="cc_init cc_loss_reductions cc_undos
+	tw_syn tw_rst tw_fin tw_ack tw_data
+	tw_fw2_syn tw_fw2_rst tw_fw2_fin tw_fw2_ack tw_fw2_data
+	tw_rst_dropped tw_recycle_dropped tw_recycle_learned tw_recycle_evicted
+	tw_recycle_full tw_timeout_killed tw_csum_errors
+	tw_count tw_recycle_peers"
 
 well_formed() {
 	local ns=$1 text c

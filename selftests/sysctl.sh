@@ -15,6 +15,12 @@ D=/proc/sys/net/tcp_lab
 ENTRIES=(
 	"reno_beta 512 1 1023"
 	"init_ssthresh 0 0 1048576"
+	"tw_observe 0 0 1"
+	"tw_rst_policy 0 0 1"
+	"tw_recycle 0 0 1"
+	"tw_recycle_max_peers 4096 16 65536"
+	"tw_recycle_expiry_s 60 1 3600"
+	"tw_timeout_ms 0 0 60000"
 )
 
 all_defaults() {
