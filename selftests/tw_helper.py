@@ -13,6 +13,10 @@
       connect and close at once, again and again, for SECONDS; print
       "ok=N failed=N other=N" (failed: EADDRNOTAVAIL, no local port left)
       and sample this namespace's tw_count into FILE as "t_ms,tw_count"
+  syn     ADDR PORT [--tsval N | --tsval-ahead MS | --no-ts] [--timeout S]
+      send one SYN (scapy) with a forged TSval (or the CLOCK_MONOTONIC
+      milliseconds Linux uses with tcp_timestamps=2, plus MS), or none;
+      exit 0 if a SYN-ACK came back, 1 if not
   craft   IFACE SRC DST DPORT DST_MAC --mode tw|fw2
       make DST hold a timewait socket for one connection from SRC (tw:
       TIME_WAIT, fw2: FIN_WAIT2), print "ready", then send crafted segments
@@ -183,6 +187,25 @@ def craft(args):
     return 0
 
 
+def syn(args):
+    from scapy.layers.inet import IP, TCP
+    from scapy.sendrecv import sr1
+    from scapy.volatile import RandShort
+
+    opts = []
+    if not args.no_ts:
+        tsval = args.tsval
+        if tsval is None:
+            tsval = int(time.monotonic() * 1000) + args.tsval_ahead
+        opts = [('Timestamp', (tsval & 0xffffffff, 0))]
+    pkt = IP(dst=args.addr) / TCP(sport=RandShort(), dport=args.port,
+                                  flags='S', seq=1000, options=opts)
+    ans = sr1(pkt, timeout=args.timeout, verbose=False)
+    got = ans is not None and TCP in ans and (ans[TCP].flags & 0x12) == 0x12
+    print("syn-ack" if got else "no answer")
+    return 0 if got else 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest='cmd', required=True)
@@ -203,6 +226,13 @@ def main():
     p.add_argument('port', type=int)
     p.add_argument('seconds', type=float)
     p.add_argument('--samples')
+    p = sub.add_parser('syn')
+    p.add_argument('addr')
+    p.add_argument('port', type=int)
+    p.add_argument('--tsval', type=int)
+    p.add_argument('--tsval-ahead', type=int, default=0)
+    p.add_argument('--no-ts', action='store_true')
+    p.add_argument('--timeout', type=float, default=1.5)
     p = sub.add_parser('craft')
     p.add_argument('iface')
     p.add_argument('src')
@@ -212,7 +242,7 @@ def main():
     p.add_argument('--mode', choices=('tw', 'fw2'), default='tw')
     args = ap.parse_args()
     return {'server': server, 'connect': connect, 'churn': churn,
-            'craft': craft}[args.cmd](args)
+            'syn': syn, 'craft': craft}[args.cmd](args)
 
 
 if __name__ == '__main__':
