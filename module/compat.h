@@ -66,4 +66,16 @@ static inline int lab_cookie_v6_check(const struct ipv6hdr *iph,
 }
 #endif
 
+/*
+ * The namespace's TIME_WAIT bookkeeping: the count in tw_refcount, the
+ * established hash in hashinfo. Early 6.1 releases reached it through a
+ * pointer; the tested 6.1 (Debian's 6.1.0-56, 6.1.192) embeds it in
+ * netns_ipv4 as 6.12 does, so one accessor serves both. On a kernel with
+ * the pointer this fails to build rather than misbehave.
+ */
+static inline struct inet_timewait_death_row *lab_tcp_death_row(struct net *net)
+{
+	return &net->ipv4.tcp_death_row;
+}
+
 #endif /* _TCP_LAB_COMPAT_H */

@@ -34,6 +34,23 @@ static const char * const tcp_lab_counter_names[] = {
 	[TCP_LAB_SC_ESTABLISHED]	= "syncookie_established",
 	[TCP_LAB_SC_MALFORMED]		= "syncookie_malformed",
 	[TCP_LAB_SC_FRAGMENTS]		= "syncookie_fragments",
+	[TCP_LAB_TW_SYN]		= "tw_syn",
+	[TCP_LAB_TW_RST]		= "tw_rst",
+	[TCP_LAB_TW_FIN]		= "tw_fin",
+	[TCP_LAB_TW_ACK]		= "tw_ack",
+	[TCP_LAB_TW_DATA]		= "tw_data",
+	[TCP_LAB_TW_FW2_SYN]		= "tw_fw2_syn",
+	[TCP_LAB_TW_FW2_RST]		= "tw_fw2_rst",
+	[TCP_LAB_TW_FW2_FIN]		= "tw_fw2_fin",
+	[TCP_LAB_TW_FW2_ACK]		= "tw_fw2_ack",
+	[TCP_LAB_TW_FW2_DATA]		= "tw_fw2_data",
+	[TCP_LAB_TW_RST_DROPPED]	= "tw_rst_dropped",
+	[TCP_LAB_TW_RECYCLE_DROPPED]	= "tw_recycle_dropped",
+	[TCP_LAB_TW_RECYCLE_LEARNED]	= "tw_recycle_learned",
+	[TCP_LAB_TW_RECYCLE_EVICTED]	= "tw_recycle_evicted",
+	[TCP_LAB_TW_RECYCLE_FULL]	= "tw_recycle_full",
+	[TCP_LAB_TW_TIMEOUT_KILLED]	= "tw_timeout_killed",
+	[TCP_LAB_TW_CSUM_ERRORS]	= "tw_csum_errors",
 };
 
 static unsigned long tcp_lab_sum(const struct tcp_lab_net *ln, int c)
@@ -54,6 +71,8 @@ static int tcp_lab_stats_show(struct seq_file *seq, void *v)
 	for (c = 0; c < TCP_LAB_NCOUNTERS; c++)
 		seq_printf(seq, "%s %lu\n", tcp_lab_counter_names[c],
 			   tcp_lab_sum(ln, c));
+	/* Gauges follow the counters. */
+	tcp_lab_tw_show(seq, seq_file_single_net(seq));
 	return 0;
 }
 

@@ -25,6 +25,8 @@ const struct tcp_lab_net tcp_lab_defaults = {
 	.syncookie_mode		= TCP_LAB_SYNCOOKIE_OFF,
 	.syncookie_threshold	= 50,
 	.syncookie_drop_invalid	= 0,
+	.tw_recycle_max_peers	= 4096,
+	.tw_recycle_expiry_s	= 60,	/* TCP_PAWS_MSL, as the removed code */
 };
 
 /* proc_dointvec_minmax() takes non-const bounds on 6.1. */
@@ -36,6 +38,10 @@ static int lab_one = 1;
 static int lab_c_max = LAB_CUBIC_C_MAX;
 static int lab_two = 2;
 static int lab_hundred = 100;
+static int lab_tw_peers_min = 16;
+static int lab_tw_peers_max = 65536;
+static int lab_tw_expiry_max = 3600;
+static int lab_tw_timeout_max = 60000;
 
 #define LAB_INT_ENTRY(field, lo, hi) {					\
 	.procname	= #field,					\
@@ -67,6 +73,17 @@ static int lab_syncookie_mode_sysctl(lab_ctl_table *table, int write,
 	return tcp_lab_syncookie_set_mode(ln, mode);
 }
 
+/* The same, for a value whose handler acts on the namespace when set. */
+#define LAB_INT_HANDLER_ENTRY(field, handler, lo, hi) {			\
+	.procname	= #field,					\
+	.data		= (void *)&tcp_lab_defaults.field,		\
+	.maxlen		= sizeof(int),					\
+	.mode		= 0644,						\
+	.proc_handler	= handler,					\
+	.extra1		= (lo),						\
+	.extra2		= (hi),						\
+}
+
 static const struct ctl_table lab_sysctl_template[] = {
 	LAB_INT_ENTRY(reno_beta, &lab_beta_min, &lab_beta_max),
 	LAB_INT_ENTRY(init_ssthresh, &lab_zero, &lab_ssthresh_max),
@@ -75,15 +92,8 @@ static const struct ctl_table lab_sysctl_template[] = {
 	LAB_INT_ENTRY(cubic_fast_convergence, &lab_zero, &lab_one),
 	LAB_INT_ENTRY(cubic_reno_friendly, &lab_zero, &lab_one),
 	LAB_INT_ENTRY(cubic_hystart, &lab_zero, &lab_one),
-	{
-		.procname	= "syncookie_mode",
-		.data		= (void *)&tcp_lab_defaults.syncookie_mode,
-		.maxlen		= sizeof(int),
-		.mode		= 0644,
-		.proc_handler	= lab_syncookie_mode_sysctl,
-		.extra1		= &lab_zero,
-		.extra2		= &lab_two,
-	},
+	LAB_INT_HANDLER_ENTRY(syncookie_mode, lab_syncookie_mode_sysctl,
+			      &lab_zero, &lab_two),
 	/* .data holds the bitmap's address; maxlen counts bits */
 	{
 		.procname	= "syncookie_ports",
@@ -94,6 +104,17 @@ static const struct ctl_table lab_sysctl_template[] = {
 	},
 	LAB_INT_ENTRY(syncookie_threshold, &lab_one, &lab_hundred),
 	LAB_INT_ENTRY(syncookie_drop_invalid, &lab_zero, &lab_one),
+	LAB_INT_HANDLER_ENTRY(tw_observe, tcp_lab_tw_observe_sysctl,
+			      &lab_zero, &lab_one),
+	LAB_INT_HANDLER_ENTRY(tw_rst_policy, tcp_lab_tw_rst_policy_sysctl,
+			      &lab_zero, &lab_one),
+	LAB_INT_HANDLER_ENTRY(tw_recycle, tcp_lab_tw_recycle_sysctl,
+			      &lab_zero, &lab_one),
+	LAB_INT_HANDLER_ENTRY(tw_recycle_max_peers, tcp_lab_tw_peers_sysctl,
+			      &lab_tw_peers_min, &lab_tw_peers_max),
+	LAB_INT_ENTRY(tw_recycle_expiry_s, &lab_one, &lab_tw_expiry_max),
+	LAB_INT_HANDLER_ENTRY(tw_timeout_ms, tcp_lab_tw_timeout_sysctl,
+			      &lab_zero, &lab_tw_timeout_max),
 };
 
 #define LAB_NSYSCTL ARRAY_SIZE(lab_sysctl_template)

@@ -18,7 +18,12 @@ COUNTERS="cc_init cc_loss_reductions cc_undos
 	syncookie_syn_pass_below_threshold syncookie_syn_pass_acceptq_full
 	syncookie_syn_pass_error syncookie_syn_dropped syncookie_ack_valid
 	syncookie_ack_invalid syncookie_ack_invalid_dropped syncookie_established
-	syncookie_malformed syncookie_fragments"
+	syncookie_malformed syncookie_fragments
+	tw_syn tw_rst tw_fin tw_ack tw_data
+	tw_fw2_syn tw_fw2_rst tw_fw2_fin tw_fw2_ack tw_fw2_data
+	tw_rst_dropped tw_recycle_dropped tw_recycle_learned tw_recycle_evicted
+	tw_recycle_full tw_timeout_killed tw_csum_errors
+	tw_count tw_recycle_peers"
 
 well_formed() {
 	local ns=$1 text c

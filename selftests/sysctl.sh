@@ -23,6 +23,12 @@ ENTRIES=(
 	"syncookie_mode 0 0 2"
 	"syncookie_threshold 50 1 100"
 	"syncookie_drop_invalid 0 0 1"
+	"tw_observe 0 0 1"
+	"tw_rst_policy 0 0 1"
+	"tw_recycle 0 0 1"
+	"tw_recycle_max_peers 4096 16 65536"
+	"tw_recycle_expiry_s 60 1 3600"
+	"tw_timeout_ms 0 0 60000"
 )
 
 all_defaults() {

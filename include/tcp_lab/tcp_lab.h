@@ -7,6 +7,8 @@
 
 #include <linux/inet_diag.h>
 #include <linux/percpu.h>
+#include <linux/sysctl.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <tcp_lab/cc_info.h>
@@ -42,6 +44,25 @@ enum tcp_lab_counter {
 	TCP_LAB_SC_ESTABLISHED,
 	TCP_LAB_SC_MALFORMED,
 	TCP_LAB_SC_FRAGMENTS,
+	/* Segments reaching a TIME_WAIT socket, in enum lab_tw_kind order. */
+	TCP_LAB_TW_SYN,
+	TCP_LAB_TW_RST,
+	TCP_LAB_TW_FIN,
+	TCP_LAB_TW_ACK,
+	TCP_LAB_TW_DATA,
+	/* The same for timewait sockets in the FIN_WAIT2 substate. */
+	TCP_LAB_TW_FW2_SYN,
+	TCP_LAB_TW_FW2_RST,
+	TCP_LAB_TW_FW2_FIN,
+	TCP_LAB_TW_FW2_ACK,
+	TCP_LAB_TW_FW2_DATA,
+	TCP_LAB_TW_RST_DROPPED,		/* RSTs dropped by tw_rst_policy */
+	TCP_LAB_TW_RECYCLE_DROPPED,	/* SYNs dropped by tw_recycle */
+	TCP_LAB_TW_RECYCLE_LEARNED,	/* peer timestamps stored or raised */
+	TCP_LAB_TW_RECYCLE_EVICTED,	/* peers forgotten to make room */
+	TCP_LAB_TW_RECYCLE_FULL,	/* peers not remembered: no room */
+	TCP_LAB_TW_TIMEOUT_KILLED,	/* TIME_WAIT ended by tw_timeout_ms */
+	TCP_LAB_TW_CSUM_ERRORS,		/* bad checksums, left to TCP */
 	TCP_LAB_NCOUNTERS
 };
 
@@ -73,6 +94,18 @@ struct tcp_lab_net {
 	int syncookie_drop_invalid;	/* drop ACKs with a bad cookie */
 	unsigned long *syncookie_ports;	/* bitmap of protected local ports */
 	bool syncookie_hooked;		/* hooks registered; under the mutex */
+
+	/* TIME_WAIT experiments (timewait.c) */
+	int tw_observe;			/* 0/1 */
+	int tw_rst_policy;		/* 0 kernel, 1 drop RSTs (RFC 1337) */
+	int tw_recycle;			/* 0/1 */
+	int tw_recycle_max_peers;	/* entries */
+	int tw_recycle_expiry_s;	/* seconds */
+	int tw_timeout_ms;		/* ms, 0 = kernel's 60 s */
+	/* Changed only under timewait.c's mutex. */
+	bool tw_hooks_on;
+	struct lab_tw_peers __rcu *tw_peers;
+	struct delayed_work tw_reaper;
 };
 
 extern unsigned int tcp_lab_net_id;
@@ -162,5 +195,15 @@ enum tcp_lab_syncookie_mode {
 int tcp_lab_syncookie_init(struct net *net, struct tcp_lab_net *ln);
 void tcp_lab_syncookie_exit(struct tcp_lab_net *ln);
 int tcp_lab_syncookie_set_mode(struct tcp_lab_net *ln, int mode);
+/* timewait.c */
+struct seq_file;
+void tcp_lab_tw_net_init(struct tcp_lab_net *ln);
+void tcp_lab_tw_net_exit(struct tcp_lab_net *ln);
+void tcp_lab_tw_show(struct seq_file *seq, struct net *net);
+proc_handler tcp_lab_tw_observe_sysctl;
+proc_handler tcp_lab_tw_rst_policy_sysctl;
+proc_handler tcp_lab_tw_recycle_sysctl;
+proc_handler tcp_lab_tw_peers_sysctl;
+proc_handler tcp_lab_tw_timeout_sysctl;
 
 #endif /* _TCP_LAB_H */

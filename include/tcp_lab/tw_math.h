@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Pure helpers of the TIME_WAIT experiments, shared by the module and the
+ * userspace unit tests: the timestamp option (RFC 7323), the kind of a
+ * segment, the tw_recycle decision and the age of a TIME_WAIT timer.
+ */
+#ifndef _TCP_LAB_TW_MATH_H
+#define _TCP_LAB_TW_MATH_H
+
+#include "types.h"
+
+#define LAB_TCPOPT_EOL		0
+#define LAB_TCPOPT_NOP		1
+#define LAB_TCPOPT_TIMESTAMP	8
+#define LAB_TCPOLEN_TIMESTAMP	10
+
+/* RFC 7323 5.3: a timestamp one tick older than the last one is still fine. */
+#define LAB_PAWS_WINDOW		1
+
+static inline u32 lab_get_be32(const u8 *p)
+{
+	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
+}
+
+/*
+ * Find the timestamp option in @len bytes of TCP options (what follows the
+ * 20-byte header). Returns true and sets *tsval, *tsecr when a well-formed
+ * one is there. The walk stops at EOL or at the first option whose length
+ * byte is missing, below 2 or runs past the end, as the kernel's own parser
+ * does, so a malformed list never yields a timestamp read from garbage.
+ */
+static inline bool lab_tcp_find_ts(const u8 *opt, unsigned int len,
+				   u32 *tsval, u32 *tsecr)
+{
+	unsigned int i = 0;
+
+	while (i < len) {
+		unsigned int kind = opt[i], size;
+
+		if (kind == LAB_TCPOPT_EOL)
+			return false;
+		if (kind == LAB_TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (len - i < 2)
+			return false;
+		size = opt[i + 1];
+		if (size < 2 || size > len - i)
+			return false;
+		if (kind == LAB_TCPOPT_TIMESTAMP &&
+		    size == LAB_TCPOLEN_TIMESTAMP) {
+			*tsval = lab_get_be32(opt + i + 2);
+			*tsecr = lab_get_be32(opt + i + 6);
+			return true;
+		}
+		i += size;
+	}
+	return false;
+}
+
+/*
+ * What a segment that reaches a TIME_WAIT socket is, for the counters: each
+ * segment is exactly one kind, the first that applies in this order.
+ */
+enum lab_tw_kind {
+	LAB_TW_SYN,
+	LAB_TW_RST,
+	LAB_TW_FIN,
+	LAB_TW_ACK,	/* none of the above and no payload: a pure ACK */
+	LAB_TW_DATA,	/* none of the above, with payload */
+	LAB_TW_NKINDS
+};
+
+static inline enum lab_tw_kind lab_tw_classify(bool syn, bool rst, bool fin,
+					       u32 payload)
+{
+	if (syn)
+		return LAB_TW_SYN;
+	if (rst)
+		return LAB_TW_RST;
+	if (fin)
+		return LAB_TW_FIN;
+	return payload ? LAB_TW_DATA : LAB_TW_ACK;
+}
+
+/*
+ * tw_recycle, as Linux had it before 4.12: once a connection to a peer has
+ * gone through TIME_WAIT with timestamps, a SYN from that address (any
+ * port) is refused for @window seconds unless its TSval is at least the
+ * remembered one (less LAB_PAWS_WINDOW); a SYN without timestamps is refused
+ * too. @now and @stamp are in seconds. Hosts behind one NAT have unrelated
+ * clocks, which is how this broke them.
+ */
+static inline bool lab_tw_recycle_reject(u32 remembered, u32 stamp, u32 now,
+					 u32 window, bool saw_ts, u32 tsval)
+{
+	if (now - stamp >= window)
+		return false;
+	if (!saw_ts)
+		return true;
+	return (s32)(remembered - tsval) > LAB_PAWS_WINDOW;
+}
+
+/* Whether @tsval seen @now replaces the remembered one: newer, or it expired. */
+static inline bool lab_tw_recycle_newer(u32 remembered, u32 stamp, u32 now,
+					u32 window, u32 tsval)
+{
+	return (s32)(tsval - remembered) > 0 || now - stamp >= window;
+}
+
+/*
+ * A TIME_WAIT timer is always (re)armed for the full TIME_WAIT length @len,
+ * so a socket whose timer fires at @expires has waited len - (expires - now)
+ * since then. It is cut short once that reaches @timeout, as long as its
+ * own timer has not run out (then the kernel is ending it anyway). All
+ * times in one wrapping tick unit (jiffies in the module).
+ */
+static inline bool lab_tw_cut_short(unsigned long expires, unsigned long now,
+				    unsigned long len, unsigned long timeout)
+{
+	long left = (long)(expires - now);
+
+	return left > 0 && timeout <= len &&
+	       (unsigned long)left <= len - timeout;
+}
+
+#endif /* _TCP_LAB_TW_MATH_H */

@@ -1,0 +1,696 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TIME_WAIT experiments, per network namespace, each off by default:
+ *
+ *  - tw_observe counts the segments that reach a TIME_WAIT socket, by kind,
+ *    separately for timewait sockets still in the FIN_WAIT2 substate;
+ *  - tw_rst_policy 1 drops every RST aimed at a TIME_WAIT socket, the
+ *    protection RFC 1337 argues for;
+ *  - tw_recycle emulates the per-peer timestamp check Linux removed in 4.12,
+ *    to reproduce the breakage it caused behind NAT;
+ *  - tw_timeout_ms ends this namespace's TIME_WAIT sockets early.
+ *
+ * The first three live in a netfilter hook at LOCAL_IN, registered in a
+ * namespace only while one of them is on. The last is a delayed work that
+ * walks the established hash, as the kernel itself does when it purges a
+ * dying namespace's timewait sockets.
+ */
+#include <linux/mutex.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/random.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <net/inet6_hashtables.h>
+#include <net/inet_hashtables.h>
+#include <net/inet_timewait_sock.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/tcp.h>
+#include <tcp_lab/tcp_lab.h>
+#include <tcp_lab/tw_math.h>
+
+#include "compat.h"
+
+/* Hook registration, the peer tables and the reapers change under this. */
+static DEFINE_MUTEX(lab_tw_mutex);
+
+/*
+ * tw_recycle's memory: the newest timestamp seen from each peer address on
+ * connections going through TIME_WAIT. Readers (SYNs) walk a bucket under
+ * RCU; writers (FINs) take the table's lock. At most @max entries: a new
+ * peer replaces an expired or the oldest entry of its bucket, or is not
+ * remembered. The table is replaced whole, never resized in place.
+ */
+struct lab_tw_peer {
+	struct hlist_node node;
+	struct in6_addr addr;	/* IPv4 peers v4-mapped */
+	u32 tsval;		/* updated in place: READ_ONCE/WRITE_ONCE */
+	u32 stamp;		/* seconds, when tsval was stored */
+	struct rcu_head rcu;
+};
+
+struct lab_tw_peers {
+	spinlock_t lock;
+	unsigned int count;
+	unsigned int max;
+	u32 seed;
+	u32 mask;
+	struct hlist_head buckets[];
+};
+
+/* What the hook needs to know about a segment, whatever its family. */
+struct lab_tw_seg {
+	const struct tcphdr *th;
+	struct in6_addr peer;	/* source address, IPv4 v4-mapped */
+	unsigned int thoff;
+	unsigned int payload;
+	u8 family;
+};
+
+static u32 lab_tw_now(void)
+{
+	return (u32)ktime_get_seconds();
+}
+
+static struct lab_tw_peers *lab_tw_peers_alloc(unsigned int cap)
+{
+	unsigned int nbuckets = max(roundup_pow_of_two(cap) / 2, 8UL);
+	struct lab_tw_peers *t;
+	unsigned int i;
+
+	t = kvzalloc(struct_size(t, buckets, nbuckets), GFP_KERNEL);
+	if (!t)
+		return NULL;
+	spin_lock_init(&t->lock);
+	t->max = cap;
+	t->mask = nbuckets - 1;
+	t->seed = get_random_u32();
+	for (i = 0; i < nbuckets; i++)
+		INIT_HLIST_HEAD(&t->buckets[i]);
+	return t;
+}
+
+/* Only once no reader can see @t any more. */
+static void lab_tw_peers_free(struct lab_tw_peers *t)
+{
+	struct lab_tw_peer *p;
+	struct hlist_node *tmp;
+	unsigned int i;
+
+	for (i = 0; i <= t->mask; i++)
+		hlist_for_each_entry_safe(p, tmp, &t->buckets[i], node)
+			kfree(p);
+	kvfree(t);
+}
+
+static struct lab_tw_peers *lab_tw_peers_locked(struct tcp_lab_net *ln)
+{
+	return rcu_dereference_protected(ln->tw_peers,
+					 lockdep_is_held(&lab_tw_mutex));
+}
+
+/* Install an empty table of @cap peers (none if 0), freeing the old one. */
+static int lab_tw_peers_reset(struct tcp_lab_net *ln, unsigned int cap)
+{
+	struct lab_tw_peers *t = NULL, *old;
+
+	if (cap) {
+		t = lab_tw_peers_alloc(cap);
+		if (!t)
+			return -ENOMEM;
+	}
+	old = rcu_replace_pointer(ln->tw_peers, t,
+				  lockdep_is_held(&lab_tw_mutex));
+	if (old) {
+		synchronize_rcu();
+		lab_tw_peers_free(old);
+	}
+	return 0;
+}
+
+static struct hlist_head *lab_tw_bucket(struct lab_tw_peers *t,
+					const struct in6_addr *addr)
+{
+	return &t->buckets[__ipv6_addr_jhash(addr, t->seed) & t->mask];
+}
+
+static void lab_tw_peer_del(struct lab_tw_peers *t, struct lab_tw_peer *p)
+{
+	hlist_del_rcu(&p->node);
+	kfree_rcu(p, rcu);
+	t->count--;
+}
+
+/* Remember @tsval from @addr, seen on a connection going through TIME_WAIT. */
+static void lab_tw_learn(struct net *net, struct tcp_lab_net *ln,
+			 const struct in6_addr *addr, u32 tsval)
+{
+	u32 window = READ_ONCE(ln->tw_recycle_expiry_s);
+	struct lab_tw_peer *p, *oldest = NULL;
+	struct lab_tw_peers *t;
+	struct hlist_head *head;
+	struct hlist_node *tmp;
+	u32 now = lab_tw_now();
+
+	t = rcu_dereference(ln->tw_peers);
+	if (!t)
+		return;
+	head = lab_tw_bucket(t, addr);
+
+	spin_lock_bh(&t->lock);
+	hlist_for_each_entry_safe(p, tmp, head, node) {
+		if (ipv6_addr_equal(&p->addr, addr)) {
+			if (lab_tw_recycle_newer(p->tsval, p->stamp, now,
+						 window, tsval)) {
+				WRITE_ONCE(p->tsval, tsval);
+				WRITE_ONCE(p->stamp, now);
+				tcp_lab_inc(net, TCP_LAB_TW_RECYCLE_LEARNED);
+			}
+			goto unlock;
+		}
+		/* Expired entries go as soon as a writer passes by. */
+		if (now - p->stamp >= window) {
+			lab_tw_peer_del(t, p);
+			continue;
+		}
+		if (!oldest || (s32)(p->stamp - oldest->stamp) < 0)
+			oldest = p;
+	}
+	if (t->count >= t->max) {
+		if (!oldest) {
+			tcp_lab_inc(net, TCP_LAB_TW_RECYCLE_FULL);
+			goto unlock;
+		}
+		lab_tw_peer_del(t, oldest);
+		tcp_lab_inc(net, TCP_LAB_TW_RECYCLE_EVICTED);
+	}
+	p = kmalloc(sizeof(*p), GFP_ATOMIC | __GFP_NOWARN);
+	if (!p) {
+		tcp_lab_inc(net, TCP_LAB_TW_RECYCLE_FULL);
+		goto unlock;
+	}
+	p->addr = *addr;
+	p->tsval = tsval;
+	p->stamp = now;
+	hlist_add_head_rcu(&p->node, head);
+	t->count++;
+	tcp_lab_inc(net, TCP_LAB_TW_RECYCLE_LEARNED);
+unlock:
+	spin_unlock_bh(&t->lock);
+}
+
+/* Would the removed tw_recycle have refused this SYN from @addr? */
+static bool lab_tw_refuse(struct tcp_lab_net *ln, const struct in6_addr *addr,
+			  bool saw_ts, u32 tsval)
+{
+	struct lab_tw_peers *t = rcu_dereference(ln->tw_peers);
+	struct lab_tw_peer *p;
+
+	if (!t)
+		return false;
+	hlist_for_each_entry_rcu(p, lab_tw_bucket(t, addr), node)
+		if (ipv6_addr_equal(&p->addr, addr))
+			return lab_tw_recycle_reject(READ_ONCE(p->tsval),
+						     READ_ONCE(p->stamp),
+						     lab_tw_now(),
+						     READ_ONCE(ln->tw_recycle_expiry_s),
+						     saw_ts, tsval);
+	return false;
+}
+
+static bool lab_tw_seg_tsval(const struct sk_buff *skb,
+			     const struct lab_tw_seg *seg, u32 *tsval)
+{
+	unsigned int len = seg->th->doff * 4 - sizeof(struct tcphdr);
+	u8 buf[MAX_TCP_OPTION_SPACE];
+	const u8 *opt;
+	u32 tsecr;
+
+	if (!len)
+		return false;
+	opt = skb_header_pointer(skb, seg->thoff + sizeof(struct tcphdr),
+				 len, buf);
+	return opt && lab_tcp_find_ts(opt, len, tsval, &tsecr);
+}
+
+/* Nothing is counted or acted on for a segment TCP would discard. */
+static bool lab_tw_csum_ok(struct sk_buff *skb,
+			   const struct nf_hook_state *state,
+			   const struct lab_tw_seg *seg)
+{
+	if (likely(!nf_checksum(skb, state->hook, seg->thoff, IPPROTO_TCP,
+				seg->family)))
+		return true;
+	tcp_lab_inc(state->net, TCP_LAB_TW_CSUM_ERRORS);
+	net_dbg_ratelimited("tcp_lab: bad TCP checksum from %pI6c\n",
+			    &seg->peer);
+	return false;
+}
+
+/* The socket TCP would pick for @seg among established and timewait ones. */
+static struct sock *lab_tw_lookup(struct net *net, struct sk_buff *skb,
+				  const struct lab_tw_seg *seg)
+{
+	struct inet_hashinfo *hinfo = lab_tcp_death_row(net)->hashinfo;
+	const struct tcphdr *th = seg->th;
+
+	if (seg->family == AF_INET) {
+		const struct iphdr *iph = ip_hdr(skb);
+
+		return __inet_lookup_established(net, hinfo, iph->saddr,
+						 th->source, iph->daddr,
+						 ntohs(th->dest),
+						 inet_iif(skb), inet_sdif(skb));
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	{
+		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+
+		return __inet6_lookup_established(net, hinfo, &ip6h->saddr,
+						  th->source, &ip6h->daddr,
+						  ntohs(th->dest),
+						  inet6_iif(skb),
+						  inet6_sdif(skb));
+	}
+#else
+	return NULL;
+#endif
+}
+
+static unsigned int lab_tw_at_timewait(struct sk_buff *skb,
+				       const struct nf_hook_state *state,
+				       const struct lab_tw_seg *seg,
+				       struct inet_timewait_sock *tw)
+{
+	struct tcp_lab_net *ln = tcp_lab_pernet(state->net);
+	bool fw2 = READ_ONCE(tw->tw_substate) == TCP_FIN_WAIT2;
+	const struct tcphdr *th = seg->th;
+	int kind;
+	u32 tsval;
+
+	if (!lab_tw_csum_ok(skb, state, seg))
+		return NF_ACCEPT;
+
+	if (READ_ONCE(ln->tw_observe)) {
+		kind = lab_tw_classify(th->syn, th->rst, th->fin, seg->payload);
+		tcp_lab_inc(state->net, (fw2 ? (int)TCP_LAB_TW_FW2_SYN :
+					       (int)TCP_LAB_TW_SYN) + kind);
+	}
+	/* A FIN here moves FIN_WAIT2 on to TIME_WAIT, or repeats one. */
+	if (th->fin && READ_ONCE(ln->tw_recycle) &&
+	    lab_tw_seg_tsval(skb, seg, &tsval))
+		lab_tw_learn(state->net, ln, &seg->peer, tsval);
+
+	/* RFC 1337 is about TIME_WAIT; a RST may still end FIN_WAIT2. */
+	if (th->rst && !fw2 && READ_ONCE(ln->tw_rst_policy)) {
+		tcp_lab_inc(state->net, TCP_LAB_TW_RST_DROPPED);
+		return NF_DROP;
+	}
+	return NF_ACCEPT;
+}
+
+/* tw_recycle for a segment that is not for a timewait socket. */
+static unsigned int lab_tw_recycle(struct sk_buff *skb,
+				   const struct nf_hook_state *state,
+				   const struct lab_tw_seg *seg,
+				   const struct sock *sk)
+{
+	struct tcp_lab_net *ln = tcp_lab_pernet(state->net);
+	const struct tcphdr *th = seg->th;
+	bool saw_ts;
+	u32 tsval = 0;
+
+	if (th->fin) {
+		/* The FIN that takes an active closer into TIME_WAIT. */
+		if (sk && sk_fullsock(sk) &&
+		    (1 << sk->sk_state) &
+		    (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 | TCPF_CLOSING) &&
+		    lab_tw_seg_tsval(skb, seg, &tsval) &&
+		    lab_tw_csum_ok(skb, state, seg))
+			lab_tw_learn(state->net, ln, &seg->peer, tsval);
+		return NF_ACCEPT;
+	}
+
+	/* A connection request: no socket but perhaps a listener. */
+	if (!th->syn || th->ack || th->rst ||
+	    (sk && sk->sk_state != TCP_LISTEN))
+		return NF_ACCEPT;
+	saw_ts = lab_tw_seg_tsval(skb, seg, &tsval);
+	if (!lab_tw_refuse(ln, &seg->peer, saw_ts, tsval) ||
+	    !lab_tw_csum_ok(skb, state, seg))
+		return NF_ACCEPT;
+	tcp_lab_inc(state->net, TCP_LAB_TW_RECYCLE_DROPPED);
+	return NF_DROP;
+}
+
+static unsigned int lab_tw_segment(struct sk_buff *skb,
+				   const struct nf_hook_state *state,
+				   struct lab_tw_seg *seg)
+{
+	struct tcp_lab_net *ln = tcp_lab_pernet(state->net);
+	const struct tcphdr *th = seg->th;
+	bool recycle = READ_ONCE(ln->tw_recycle);
+	unsigned int verdict = NF_ACCEPT;
+	struct sock *sk = skb->sk;
+	bool looked_up = false;
+
+	if (th->doff < sizeof(*th) / 4 || seg->thoff + th->doff * 4 > skb->len)
+		return NF_ACCEPT;
+	/* Only these segments need to know their socket. */
+	if (!READ_ONCE(ln->tw_observe) &&
+	    !(th->rst && READ_ONCE(ln->tw_rst_policy)) &&
+	    !((th->syn || th->fin) && recycle))
+		return NF_ACCEPT;
+	seg->payload = skb->len - seg->thoff - th->doff * 4;
+
+	/* Early demux usually found it already; skb->sk holds a reference. */
+	if (!sk) {
+		sk = lab_tw_lookup(state->net, skb, seg);
+		looked_up = true;
+	}
+	if (sk && sk->sk_state == TCP_TIME_WAIT)
+		verdict = lab_tw_at_timewait(skb, state, seg, inet_twsk(sk));
+	else if (recycle)
+		verdict = lab_tw_recycle(skb, state, seg, sk);
+
+	if (looked_up && sk)
+		sock_gen_put(sk);
+	return verdict;
+}
+
+static unsigned int lab_tw_hook4(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	struct lab_tw_seg seg = { .family = AF_INET };
+	struct tcphdr _th;
+
+	if (iph->protocol != IPPROTO_TCP || ip_is_fragment(iph) ||
+	    skb->pkt_type != PACKET_HOST)
+		return NF_ACCEPT;
+	seg.thoff = ip_hdrlen(skb);
+	seg.th = skb_header_pointer(skb, seg.thoff, sizeof(_th), &_th);
+	if (!seg.th)
+		return NF_ACCEPT;
+	ipv6_addr_set_v4mapped(iph->saddr, &seg.peer);
+	return lab_tw_segment(skb, state, &seg);
+}
+
+#if IS_ENABLED(CONFIG_IPV6)
+static unsigned int lab_tw_hook6(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	struct lab_tw_seg seg = { .family = AF_INET6 };
+	unsigned int thoff = 0;
+	struct tcphdr _th;
+	int flags = 0;
+
+	if (skb->pkt_type != PACKET_HOST ||
+	    ipv6_find_hdr(skb, &thoff, IPPROTO_TCP, NULL, &flags) !=
+	    IPPROTO_TCP || (flags & IP6_FH_F_FRAG))
+		return NF_ACCEPT;
+	seg.thoff = thoff;
+	seg.th = skb_header_pointer(skb, seg.thoff, sizeof(_th), &_th);
+	if (!seg.th)
+		return NF_ACCEPT;
+	seg.peer = ipv6_hdr(skb)->saddr;
+	return lab_tw_segment(skb, state, &seg);
+}
+#endif
+
+/* After NAT, so addresses are the ones the sockets see. */
+static const struct nf_hook_ops lab_tw_ops[] = {
+	{
+		.hook		= lab_tw_hook4,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_LOCAL_IN,
+		.priority	= NF_IP_PRI_NAT_SRC + 1,
+	},
+#if IS_ENABLED(CONFIG_IPV6)
+	{
+		.hook		= lab_tw_hook6,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_LOCAL_IN,
+		.priority	= NF_IP6_PRI_NAT_SRC + 1,
+	},
+#endif
+};
+
+/* TIME_WAIT and FIN_WAIT2 timewait sockets: tw_refcount holds one more. */
+static int lab_tw_count(struct net *net)
+{
+	return refcount_read(&lab_tcp_death_row(net)->tw_refcount) - 1;
+}
+
+static unsigned long lab_tw_timeout(const struct tcp_lab_net *ln)
+{
+	return msecs_to_jiffies(READ_ONCE(ln->tw_timeout_ms));
+}
+
+/* 0 or at least the kernel's own length: nothing to cut short. */
+static bool lab_tw_timeout_on(unsigned long timeout)
+{
+	return timeout && timeout < TCP_TIMEWAIT_LEN;
+}
+
+static bool lab_tw_reapable(const struct sock *sk, const struct net *net,
+			    unsigned long timeout)
+{
+	const struct inet_timewait_sock *tw = inet_twsk(sk);
+
+	return READ_ONCE(sk->sk_state) == TCP_TIME_WAIT &&
+	       net_eq(twsk_net(tw), net) &&
+	       READ_ONCE(tw->tw_substate) == TCP_TIME_WAIT &&
+	       timer_pending(&tw->tw_timer) &&
+	       lab_tw_cut_short(READ_ONCE(tw->tw_timer.expires), jiffies,
+				TCP_TIMEWAIT_LEN, timeout);
+}
+
+/* End every TIME_WAIT socket of @net that has waited @timeout. */
+static void lab_tw_reap_net(struct net *net, unsigned long timeout)
+{
+	struct inet_hashinfo *hinfo = lab_tcp_death_row(net)->hashinfo;
+	unsigned int slot;
+
+	for (slot = 0; slot <= hinfo->ehash_mask; slot++) {
+		struct inet_ehash_bucket *head = &hinfo->ehash[slot];
+		struct hlist_nulls_node *node;
+		struct sock *sk;
+
+		if (hlist_nulls_empty(&head->chain))
+			continue;
+restart:
+		rcu_read_lock();
+		sk_nulls_for_each_rcu(sk, node, &head->chain) {
+			if (!lab_tw_reapable(sk, net, timeout))
+				continue;
+			if (!refcount_inc_not_zero(&sk->sk_refcnt))
+				continue;
+			/* Timewait socks are SLAB_TYPESAFE_BY_RCU: look again. */
+			if (!lab_tw_reapable(sk, net, timeout)) {
+				sock_gen_put(sk);
+				rcu_read_unlock();
+				goto restart;
+			}
+			rcu_read_unlock();
+			/*
+			 * Its timer was armed when we looked, so this kills
+			 * it; the ehash lock it takes wants BH off.
+			 */
+			local_bh_disable();
+			inet_twsk_deschedule_put(inet_twsk(sk));
+			local_bh_enable();
+			tcp_lab_inc(net, TCP_LAB_TW_TIMEOUT_KILLED);
+			cond_resched();
+			goto restart;
+		}
+		/* Moved to another chain while we walked: walk again. */
+		if (get_nulls_value(node) != slot) {
+			rcu_read_unlock();
+			goto restart;
+		}
+		rcu_read_unlock();
+		if (!(slot & 1023))
+			cond_resched();
+	}
+}
+
+static void lab_tw_reaper(struct work_struct *work)
+{
+	struct tcp_lab_net *ln = container_of(to_delayed_work(work),
+					      struct tcp_lab_net, tw_reaper);
+	struct net *net = tcp_lab_net_of(ln);
+	unsigned long timeout = lab_tw_timeout(ln);
+
+	if (!lab_tw_timeout_on(timeout))
+		return;
+	/* Most runs find no timewait socket at all: skip the walk then. */
+	if (lab_tw_count(net) > 0)
+		lab_tw_reap_net(net, timeout);
+	/* A socket lives at most a quarter of the timeout too long. */
+	queue_delayed_work(system_unbound_wq, &ln->tw_reaper,
+			   max(timeout / 4, 1UL));
+}
+
+/* Bring hooks and peer table in line with the sysctls. */
+static int lab_tw_apply(struct tcp_lab_net *ln)
+{
+	bool hooks = ln->tw_observe || ln->tw_rst_policy || ln->tw_recycle;
+	struct net *net = tcp_lab_net_of(ln);
+	int err;
+
+	lockdep_assert_held(&lab_tw_mutex);
+	/* The table exists before a hook can look for it... */
+	if (ln->tw_recycle && !lab_tw_peers_locked(ln)) {
+		err = lab_tw_peers_reset(ln, ln->tw_recycle_max_peers);
+		if (err)
+			return err;
+	}
+	if (hooks && !ln->tw_hooks_on) {
+		err = nf_register_net_hooks(net, lab_tw_ops,
+					    ARRAY_SIZE(lab_tw_ops));
+		if (err)
+			return err;
+		ln->tw_hooks_on = true;
+	} else if (!hooks && ln->tw_hooks_on) {
+		nf_unregister_net_hooks(net, lab_tw_ops, ARRAY_SIZE(lab_tw_ops));
+		ln->tw_hooks_on = false;
+	}
+	/* ...and goes once none can. */
+	if (!ln->tw_recycle && lab_tw_peers_locked(ln))
+		lab_tw_peers_reset(ln, 0);
+	return 0;
+}
+
+static int lab_tw_apply_peers(struct tcp_lab_net *ln)
+{
+	/* A new size starts a new, empty table. */
+	if (!ln->tw_recycle)
+		return 0;
+	return lab_tw_peers_reset(ln, ln->tw_recycle_max_peers);
+}
+
+static int lab_tw_apply_timeout(struct tcp_lab_net *ln)
+{
+	if (lab_tw_timeout_on(lab_tw_timeout(ln)))
+		mod_delayed_work(system_unbound_wq, &ln->tw_reaper, 0);
+	else
+		cancel_delayed_work_sync(&ln->tw_reaper);
+	return 0;
+}
+
+/*
+ * Write the int at table->data, then make the namespace follow; if it
+ * cannot, the old value comes back and the write fails.
+ */
+static int lab_tw_sysctl(lab_ctl_table *table, int write, void *buffer,
+			 size_t *lenp, loff_t *ppos, struct tcp_lab_net *ln,
+			 int (*apply)(struct tcp_lab_net *ln))
+{
+	struct ctl_table tmp = *table;
+	int *field = table->data;
+	int old, val, err;
+
+	if (!write)
+		return proc_dointvec_minmax(table, write, buffer, lenp, ppos);
+
+	mutex_lock(&lab_tw_mutex);
+	old = *field;
+	val = old;
+	tmp.data = &val;
+	err = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
+	if (!err && val != old) {
+		WRITE_ONCE(*field, val);
+		err = apply(ln);
+		if (err) {
+			WRITE_ONCE(*field, old);
+			apply(ln);
+		}
+	}
+	mutex_unlock(&lab_tw_mutex);
+	return err;
+}
+
+/* Each table entry's .data points at its field in the namespace's state. */
+#define lab_tw_ln_of(table, field) \
+	container_of((int *)(table)->data, struct tcp_lab_net, field)
+
+int tcp_lab_tw_observe_sysctl(lab_ctl_table *table, int write, void *buffer,
+			      size_t *lenp, loff_t *ppos)
+{
+	return lab_tw_sysctl(table, write, buffer, lenp, ppos,
+			     lab_tw_ln_of(table, tw_observe), lab_tw_apply);
+}
+
+int tcp_lab_tw_rst_policy_sysctl(lab_ctl_table *table, int write,
+				 void *buffer, size_t *lenp, loff_t *ppos)
+{
+	return lab_tw_sysctl(table, write, buffer, lenp, ppos,
+			     lab_tw_ln_of(table, tw_rst_policy), lab_tw_apply);
+}
+
+int tcp_lab_tw_recycle_sysctl(lab_ctl_table *table, int write, void *buffer,
+			      size_t *lenp, loff_t *ppos)
+{
+	return lab_tw_sysctl(table, write, buffer, lenp, ppos,
+			     lab_tw_ln_of(table, tw_recycle), lab_tw_apply);
+}
+
+int tcp_lab_tw_peers_sysctl(lab_ctl_table *table, int write, void *buffer,
+			    size_t *lenp, loff_t *ppos)
+{
+	return lab_tw_sysctl(table, write, buffer, lenp, ppos,
+			     lab_tw_ln_of(table, tw_recycle_max_peers),
+			     lab_tw_apply_peers);
+}
+
+int tcp_lab_tw_timeout_sysctl(lab_ctl_table *table, int write, void *buffer,
+			      size_t *lenp, loff_t *ppos)
+{
+	return lab_tw_sysctl(table, write, buffer, lenp, ppos,
+			     lab_tw_ln_of(table, tw_timeout_ms),
+			     lab_tw_apply_timeout);
+}
+
+/* Gauges, after the counters in /proc/net/tcp_lab. */
+void tcp_lab_tw_show(struct seq_file *seq, struct net *net)
+{
+	struct tcp_lab_net *ln = tcp_lab_pernet(net);
+	struct lab_tw_peers *t;
+	unsigned int peers = 0;
+
+	rcu_read_lock();
+	t = rcu_dereference(ln->tw_peers);
+	if (t)
+		peers = READ_ONCE(t->count);
+	rcu_read_unlock();
+	seq_printf(seq, "tw_count %d\n", lab_tw_count(net));
+	seq_printf(seq, "tw_recycle_peers %u\n", peers);
+}
+
+void tcp_lab_tw_net_init(struct tcp_lab_net *ln)
+{
+	/* The counters by kind are indexed by enum lab_tw_kind. */
+	BUILD_BUG_ON(TCP_LAB_TW_DATA - TCP_LAB_TW_SYN != (int)LAB_TW_DATA ||
+		     TCP_LAB_TW_FW2_DATA - TCP_LAB_TW_FW2_SYN != (int)LAB_TW_DATA);
+	INIT_DELAYED_WORK(&ln->tw_reaper, lab_tw_reaper);
+}
+
+/*
+ * The namespace's sysctls are gone, so nothing turns features on again.
+ * Its timewait sockets stay the kernel's: TCP purges them itself later.
+ */
+void tcp_lab_tw_net_exit(struct tcp_lab_net *ln)
+{
+	cancel_delayed_work_sync(&ln->tw_reaper);
+	mutex_lock(&lab_tw_mutex);
+	if (ln->tw_hooks_on) {
+		nf_unregister_net_hooks(tcp_lab_net_of(ln), lab_tw_ops,
+					ARRAY_SIZE(lab_tw_ops));
+		ln->tw_hooks_on = false;
+	}
+	lab_tw_peers_reset(ln, 0);
+	mutex_unlock(&lab_tw_mutex);
+}
