@@ -227,18 +227,28 @@ require_tracefs() {
 	_lab_tracefs >/dev/null || skip_all "tracefs not mounted"
 }
 
+# Events are enabled once per test and stay enabled until it exits; between
+# captures only tracing_on flips. Each enable or disable patches kernel text
+# (static keys), and under QEMU's multi-threaded TCG a patch racing with the
+# other vCPU running that code has been seen to end in "Oops: int3". For the
+# same reason comm recording (a sched_switch probe) is switched off.
 trace_start() {
 	local base e
 	base=$(_lab_tracefs) || return 1
 	_lab_trace="$base/instances/tcplab-$$"
 	if [ ! -d "$_lab_trace" ]; then
+		if [ "$(cat "$base/options/record-cmd" 2>/dev/null)" = 1 ]; then
+			echo 0 >"$base/options/record-cmd"
+			on_exit "echo 1 >'$base/options/record-cmd'"
+		fi
 		mkdir "$_lab_trace" || return 1
 		on_exit "rmdir '$_lab_trace'"
+		echo 16384 >"$_lab_trace/buffer_size_kb"
 	fi
 	echo 0 >"$_lab_trace/tracing_on"
-	echo 16384 >"$_lab_trace/buffer_size_kb"
 	echo >"$_lab_trace/trace"
 	for e in "$@"; do
+		[ "$(cat "$_lab_trace/events/$e/enable")" = 1 ] && continue
 		echo 1 >"$_lab_trace/events/$e/enable" || return 1
 	done
 	echo 1 >"$_lab_trace/tracing_on"
@@ -247,7 +257,6 @@ trace_start() {
 trace_stop() {
 	echo 0 >"$_lab_trace/tracing_on"
 	cat "$_lab_trace/trace" >"$1"
-	echo 0 >"$_lab_trace/events/enable"
 	echo >"$_lab_trace/trace"
 }
 
