@@ -69,6 +69,8 @@ paste /tmp/flow-default /tmp/flow-ssthresh |
 	     { printf "%6s  %-22s %-22s\n", $1, $2 "/" $3, $5 "/" $6 }'
 echo "(with ssthresh 20 the cwnd leaves slow start at 20 and grows ~1 segment per RTT)"
 
+bash /tcplab/guest/report-timewait.sh
+
 section "counters (/proc/net/tcp_lab)"
 for ns in "" "$A" "$B"; do
 	echo "${ns:-init_net}: $(ns_read "$ns" /proc/net/tcp_lab | tr '\n' ' ')"
