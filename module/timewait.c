@@ -33,7 +33,7 @@
 
 #include "compat.h"
 
-/* Hook registration, the peer tables and the reapers change under this. */
+/* Hooks, peer tables and reapers are started and stopped under this. */
 static DEFINE_MUTEX(lab_tw_mutex);
 
 /*
@@ -136,11 +136,15 @@ static struct hlist_head *lab_tw_bucket(struct lab_tw_peers *t,
 	return &t->buckets[__ipv6_addr_jhash(addr, t->seed) & t->mask];
 }
 
+/*
+ * kfree_rcu() runs no code of ours later, so nothing is left to wait for
+ * (no rcu_barrier()) when the module goes.
+ */
 static void lab_tw_peer_del(struct lab_tw_peers *t, struct lab_tw_peer *p)
 {
 	hlist_del_rcu(&p->node);
 	kfree_rcu(p, rcu);
-	t->count--;
+	WRITE_ONCE(t->count, t->count - 1);	/* read by the gauge */
 }
 
 /* Remember @tsval from @addr, seen on a connection going through TIME_WAIT. */
@@ -195,7 +199,7 @@ static void lab_tw_learn(struct net *net, struct tcp_lab_net *ln,
 	p->tsval = tsval;
 	p->stamp = now;
 	hlist_add_head_rcu(&p->node, head);
-	t->count++;
+	WRITE_ONCE(t->count, t->count + 1);
 	tcp_lab_inc(net, TCP_LAB_TW_RECYCLE_LEARNED);
 unlock:
 	spin_unlock_bh(&t->lock);

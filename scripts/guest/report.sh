@@ -99,6 +99,8 @@ done
 echo "(ss retx: retransmissions by the end of the first recovery after slow start:"
 echo " what overshooting the 1-BDP buffer cost; 0 = slow start ended without a loss)"
 
+bash /tcplab/guest/report-timewait.sh
+
 section "counters (/proc/net/tcp_lab)"
 echo "init_net (tcplab-stat -a -z):"
 tcplab-stat -a -z | sed 's/^/    /'
