@@ -21,7 +21,7 @@ trap 'lab_cleanup; rm -rf "$SC_TMP"' EXIT
 sc_pin_static_keys() {
 	python3 -c 'import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_TIMESTAMPNS, 1)
+s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_TIMESTAMPNS", 35), 1)
 time.sleep(86400)' &
 	_lab_pids+=($!)
 	ns_create SC_PIN || return 1
@@ -118,13 +118,14 @@ sc_syns_add_up() {
 		}'
 }
 
-# sc_flood_topology: namespaces CLI (10.0.1.1), ATK (10.0.2.1) and SRV
-# (10.0.1.2 towards CLI on s0, 10.0.2.2 towards ATK on s1). SYN-ACKs to
-# spoofed sources follow SRV's default route back to ATK, which does not
-# forward them.
+# sc_flood_topology: namespaces $CLI (10.0.1.1), $ATK (10.0.2.1) and $SRV
+# (10.0.1.2 towards CLI on s0, 10.0.2.2 towards ATK on s1), named apart
+# from any a caller made already. SYN-ACKs to spoofed sources follow SRV's
+# default route back to ATK, which does not forward them.
 sc_flood_topology() {
 	local l n d
-	ns_create CLI SRV ATK || return 1
+	ns_create SC_CLI SC_SRV SC_ATK || return 1
+	CLI=$SC_CLI SRV=$SC_SRV ATK=$SC_ATK
 	ip link add c0 netns "$CLI" type veth peer name s0 netns "$SRV"
 	ip link add a0 netns "$ATK" type veth peer name s1 netns "$SRV"
 	ip -n "$CLI" addr add 10.0.1.1/24 dev c0
