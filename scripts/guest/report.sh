@@ -95,6 +95,10 @@ with open("/tmp/out/run_cwnd.csv", "a") as f:
         f.write("%s,%s,%s,%s,%s\n" % (sys.argv[2], sys.argv[1], t, c, s))
 PY
 	ns_reset
+done
+echo "(ss retx: retransmissions by the end of the first recovery after slow start:"
+echo " what overshooting the 1-BDP buffer cost; 0 = slow start ended without a loss)"
+
 section "experiment: SYN flood against a listen backlog of 16"
 # A client makes 100 connections (one every 10 ms, 1 s each to get data
 # through) while an attacker namespace floods the server with spoofed SYNs
@@ -124,13 +128,6 @@ if command -v hping3 >/dev/null && command -v python3 >/dev/null; then
 else
 	echo "skipped: needs hping3 and python3 in the guest"
 fi
-
-section "counters (/proc/net/tcp_lab)"
-for ns in "" "$A" "$B"; do
-	echo "${ns:-init_net}: $(ns_read "$ns" /proc/net/tcp_lab | tr '\n' ' ')"
-done
-echo "(ss retx: retransmissions by the end of the first recovery after slow start:"
-echo " what overshooting the 1-BDP buffer cost; 0 = slow start ended without a loss)"
 
 bash /tcplab/guest/report-timewait.sh
 
