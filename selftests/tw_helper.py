@@ -12,7 +12,8 @@
   churn   ADDR PORT SECONDS [--samples FILE]
       connect and close at once, again and again, for SECONDS; print
       "ok=N failed=N other=N" (failed: EADDRNOTAVAIL, no local port left)
-      and sample this namespace's tw_count into FILE as "t_ms,tw_count"
+      and sample this namespace's tw_count and the connections so far
+      into FILE every 100 ms as "t_ms,tw_count,conns_ok"
   syn     ADDR PORT [--tsval N | --tsval-ahead MS | --no-ts] [--timeout S]
       send one SYN (scapy) with a forged TSval (or the CLOCK_MONOTONIC
       milliseconds Linux uses with tcp_timestamps=2, plus MS), or none;
@@ -83,11 +84,15 @@ def connect(args):
 
 
 def tw_count():
-    with open('/proc/net/tcp_lab') as f:
-        for line in f:
-            name, val = line.split()
-            if name == 'tw_count':
-                return int(val)
+    """This namespace's timewait sockets (tcp_lab's gauge), -1 if unknown."""
+    try:
+        with open('/proc/net/tcp_lab') as f:
+            for line in f:
+                name, val = line.split()
+                if name == 'tw_count':
+                    return int(val)
+    except OSError:
+        pass
     return -1
 
 
@@ -102,7 +107,7 @@ def churn(args):
         if now >= end:
             break
         if samples and now >= next_sample:
-            samples.write(f"{int((now - start) * 1000)},{tw_count()}\n")
+            samples.write(f"{int((now - start) * 1000)},{tw_count()},{ok}\n")
             next_sample += 0.1
         s = socket.socket()
         try:

@@ -30,7 +30,7 @@ if [ -n "${QUICK:-}" ]; then
 else
 	gaps=(u1000 u200 flood)
 	conns=200
-	runs=7
+	runs=9
 fi
 
 defence_on() {	# defence_on NAME PORT
@@ -72,8 +72,9 @@ sc_pin_static_keys
 sc_flood_topology || exit 1
 echo "kernel,defense,flood_pps_offered,synack_pps,legit_success_pct,connect_p50_ms,connect_p99_ms" >"$csv"
 port=8000
+order=(kernel_cookies synproxy hook)
 for gap in "${gaps[@]}"; do
-	for d in kernel_cookies synproxy hook; do
+	for d in "${order[@]}"; do
 		port=$((port + 1))
 		if ! defence_on "$d" "$port"; then
 			echo "$d: could not be set up; skipped"
@@ -89,6 +90,8 @@ for gap in "${gaps[@]}"; do
 			"$(sc_result "$d-$gap" p50_ms)" \
 			"$(sc_result "$d-$gap" p99_ms)" >>"$csv"
 	done
+	# Rotate, so that no defence always follows the same one.
+	order=("${order[@]:1}" "${order[0]}")
 done
 cat "$csv"
 
