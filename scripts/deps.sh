@@ -18,6 +18,7 @@ PKGS=(
 	iproute2 iperf3 procps
 	hping3 python3-scapy nftables iptables tcpdump ethtool	# traffic tools
 	gnuplot-nox					# benchmark plots
+	linux-perf					# perf record of the tracepoint, in the VM
 	clang llvm libclang-rt-14-dev			# sanitizers, libFuzzer
 	linux-source-6.12				# checkpatch.pl
 )

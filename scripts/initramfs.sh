@@ -30,7 +30,7 @@ KMODS=(sock_diag inet_diag tcp_diag udp_diag veth sch_netem sch_tbf sch_fq
 BINS=(/bin/bash /usr/bin/ip /sbin/tc /usr/bin/ss /usr/bin/iperf3 /bin/kmod
       /usr/bin/timeout /usr/bin/nproc /usr/sbin/hping3 /usr/sbin/nft
       /usr/sbin/xtables-nft-multi /usr/bin/tcpdump /usr/sbin/ethtool
-      /usr/bin/python3.11)
+      /usr/bin/python3.11 /usr/bin/perf)
 # dlopen()ed, so ldd does not list them: python threads need libgcc_s.
 EXTRA_LIBS=(/lib/x86_64-linux-gnu/libgcc_s.so.1)
 
@@ -136,7 +136,7 @@ depmod -b "$root" "$kver"
 
 # The module, the tests and the guest side of the harness.
 cp "$ko" "$root/tcplab/tcp_lab.ko"
-cp "$top/scripts/tcplab-stat" "$root/usr/bin/tcplab-stat"
+cp "$top/scripts/tcplab-stat" "$top/scripts/tcplab-trace2csv" "$root/usr/bin/"
 cp "$top/scripts/90-tcp_lab.conf" "$root/tcplab/90-tcp_lab.conf"
 cp -a "$top/selftests" "$root/tcplab/selftests"
 rm -rf "$root/tcplab/selftests/unit"

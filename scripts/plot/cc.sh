@@ -52,7 +52,7 @@ done
 if [ -s "$dir/cc_cwnd.csv" ]; then
 	for k in $kernels; do
 		for a in $algos; do
-			awk -F, -v k="$k" -v a="$a" 'NR > 1 && $1 == k && $3 == a { print $4, $5 }' \
+			awk -F, -v k="$k" -v a="$a" 'NR > 1 && $1 == k && $3 == a { print $4, $6 }' \
 				"$dir/cc_cwnd.csv" >"$tmp/cwnd-$k-$a.dat"
 		done
 	done

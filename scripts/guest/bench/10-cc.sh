@@ -10,8 +10,11 @@
 # flushed (no_metrics_save) so every run starts cold.
 #
 # Writes /tmp/out/cc.csv (one row per scenario and algorithm) and
-# /tmp/out/cc_cwnd.csv (cwnd over time, sampled every 50 ms from TCP_INFO,
-# for the "cwnd" scenario).
+# /tmp/out/cc_cwnd.csv (cwnd over time for the "cwnd" scenario, from the
+# tcp_lab:lab_cc and tcp:tcp_probe tracepoints through tcplab-trace2csv).
+# The cwnd scenario runs last: its trace events stay enabled once switched
+# on (each switch patches kernel text, which multi-threaded TCG does not
+# always survive), and no other measurement should pay for them.
 source /tcplab/selftests/lib.sh
 flow=/tcplab/guest/lib/ccflow.py
 ALGOS="reno cubic bbr lab_reno lab_cubic"
@@ -19,12 +22,12 @@ kernel=$(uname -r)
 csv=/tmp/out/cc.csv
 cwnd_csv=/tmp/out/cc_cwnd.csv
 echo "kernel,scenario,algo,rate_mbit,rtt_ms,buffer_bdp,loss_pct,flows,goodput_mbit,retrans_segs,ss_retrans_segs,rtt_p95_ms,jain" >"$csv"
-echo "kernel,scenario,algo,t_s,cwnd,ssthresh" >"$cwnd_csv"
+echo "kernel,scenario,algo,t_s,source,cwnd,ssthresh,srtt_us" >"$cwnd_csv"
 modprobe tcp_bbr
 
 if [ -n "${QUICK:-}" ]; then
 	DUR=8
-	MATRIX="cwnd:10:80:2:0"
+	MATRIX=""
 	LOSSES="loss0.1:50:40:1:0.1"
 	TWO="two:50:40:1:0:12:4"
 else
@@ -37,7 +40,6 @@ else
 			done
 		done
 	done
-	MATRIX+=" cwnd:10:80:2:0"
 	LOSSES="loss0.01:50:40:1:0.01 loss0.1:50:40:1:0.1 loss1:50:40:1:1"
 	TWO="two:50:40:1:0:30:10"
 fi
@@ -62,19 +64,27 @@ field() {	# field JSON KEY
 	python3 -c 'import json,sys; v = json.loads(sys.argv[1])[sys.argv[2]]; print(round(v, 3) if isinstance(v, float) else v)' "$1" "$2"
 }
 
+# cwnd_series ALGO: the traced flow's cwnd over time into cc_cwnd.csv, from
+# the module's own tracepoint for lab_*, from tcp:tcp_probe (every ACK the
+# sender takes in) for the kernel's algorithms.
+cwnd_series() {
+	local src=tcp_probe
+	case $1 in lab_*) src=lab_cc ;; esac
+	trace_stop /tmp/cc_trace.txt
+	tcplab-trace2csv --port 5001 --source "$src" /tmp/cc_trace.txt |
+		tail -n +2 | sed "s/^/$kernel,cwnd,$1,/" >>"$cwnd_csv"
+	rm -f /tmp/cc_trace.txt
+}
+
 one_flow() {	# one_flow NAME RATE RTT BUF LOSS
 	local name=$1 algo out
 	shift
 	for algo in $ALGOS; do
 		setup "$@" || { echo "setup failed: $name"; return 1; }
+		[ "$name" = cwnd ] && trace_start tcp_lab/lab_cc tcp/tcp_probe
 		out=$(ip netns exec "$SND" python3 "$flow" send 10.0.4.2 5001 "$algo" "$DUR")
 		echo "$kernel,$name,$algo,$1,$2,$3,$4,1,$(field "$out" goodput_mbit),$(field "$out" retrans_segs),$(field "$out" ss_retrans_segs),$(field "$out" rtt_p95_ms)," >>"$csv"
-		if [ "$name" = cwnd ]; then
-			python3 -c 'import json,sys
-for t, c, s in json.loads(sys.argv[1])["series"]:
-    print("%s,cwnd,%s,%s,%s,%s" % (sys.argv[2], sys.argv[3], t, c, s))' \
-				"$out" "$kernel" "$algo" >>"$cwnd_csv"
-		fi
+		[ "$name" = cwnd ] && cwnd_series "$algo"
 		tail -n 1 "$csv"
 	done
 }
@@ -112,4 +122,5 @@ for s in $MATRIX $LOSSES; do
 done
 IFS=: read -r name rate rtt buf loss dur start2 <<<"$TWO"
 two_flows "$name" "$rate" "$rtt" "$buf" "$loss" "$dur" "$start2"
+one_flow cwnd 10 80 2 0
 ns_reset
