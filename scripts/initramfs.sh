@@ -60,6 +60,8 @@ for a in $(/bin/busybox --list); do
 	case "$NO_APPLET" in *" $a "*) continue ;; esac
 	[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
 done
+# Scripts start with #!/usr/bin/env; busybox's env lives in /bin.
+ln -sf /bin/busybox "$root/usr/bin/env"
 
 # VM_OMIT_TOOLS="iperf3 ss" leaves tools out, to see tests skip without them.
 for b in "${BINS[@]}"; do

@@ -14,7 +14,10 @@ require_module
 require_tracefs
 T2C=${TCPLAB_TRACE2CSV:-$(command -v tcplab-trace2csv ||
 	echo "$(dirname "$0")/../scripts/tcplab-trace2csv")}
-[ -x "$T2C" ] || skip_all "tcplab-trace2csv not found"
+[ -e "$T2C" ] || skip_all "tcplab-trace2csv not found"
+t2c() {
+	python3 "$T2C" "$@" 2>>"$tmp/t2c.err"
+}
 
 tmp=$(mktemp -d)
 on_exit "rm -rf '$tmp'"
@@ -28,7 +31,8 @@ bg_in "$SRV" iperf3 -s -B 10.0.1.2 >/dev/null 2>&1
 wait_for 10 bash -c "ip netns exec $SRV ss -tlnH 'sport = :5201' | grep -q ."
 
 flow() {	# flow ALGO: a 2 s iperf3 flow from CLI
-	ip netns exec "$CLI" iperf3 -c 10.0.1.2 -C "$1" -t 2 >/dev/null 2>&1
+	ip netns exec "$CLI" iperf3 -c 10.0.1.2 -C "$1" -t 2 >"$tmp/iperf3.out" 2>&1 ||
+		diag "iperf3: $(tail -n 3 "$tmp/iperf3.out")"
 }
 
 # csv_ok CSV MIN_ROWS: enough rows, all with a cwnd, and a cwnd that grew
@@ -54,8 +58,9 @@ ktap_plan 7
 trace_start tcp_lab/lab_cc tcp/tcp_probe
 flow lab_cubic
 trace_stop "$tmp/tracefs.txt"
-"$T2C" --port 5201 --source lab_cc "$tmp/tracefs.txt" >"$tmp/lab_cc.csv" 2>/dev/null
-"$T2C" --port 5201 --source tcp_probe "$tmp/tracefs.txt" >"$tmp/probe.csv" 2>/dev/null
+diag "tracefs: $(wc -l <"$tmp/tracefs.txt") lines"
+t2c --port 5201 --source lab_cc "$tmp/tracefs.txt" >"$tmp/lab_cc.csv"
+t2c --port 5201 --source tcp_probe "$tmp/tracefs.txt" >"$tmp/probe.csv"
 check "tracefs_lab_cc_to_cwnd_csv" csv_ok "$tmp/lab_cc.csv" 50
 check "tracefs_tcp_probe_to_cwnd_csv" csv_ok "$tmp/probe.csv" 50
 check "lab_cc_and_tcp_probe_agree" same_max "$tmp/lab_cc.csv" "$tmp/probe.csv"
@@ -64,9 +69,12 @@ if command -v perf >/dev/null 2>&1; then
 	check "perf_list_shows_lab_cc" \
 		bash -c 'perf list tracepoint 2>/dev/null | grep -q "tcp_lab:lab_cc"'
 	perf record -q -e tcp_lab:lab_cc -a -o "$tmp/perf.data" -- \
-		ip netns exec "$CLI" iperf3 -c 10.0.1.2 -C lab_reno -t 2 >/dev/null 2>&1
-	perf script -i "$tmp/perf.data" 2>/dev/null >"$tmp/perf.txt"
-	"$T2C" --port 5201 "$tmp/perf.txt" >"$tmp/perf.csv" 2>/dev/null
+		ip netns exec "$CLI" iperf3 -c 10.0.1.2 -C lab_reno -t 2 \
+		>"$tmp/perf.out" 2>&1 || diag "perf record: $(tail -n 3 "$tmp/perf.out")"
+	perf script -i "$tmp/perf.data" 2>"$tmp/perf.err" >"$tmp/perf.txt" ||
+		diag "perf script: $(tail -n 3 "$tmp/perf.err")"
+	diag "perf script: $(wc -l <"$tmp/perf.txt") lines"
+	t2c --port 5201 "$tmp/perf.txt" >"$tmp/perf.csv"
 	check "perf_record_script_to_cwnd_csv" csv_ok "$tmp/perf.csv" 50
 	check "perf_script_shows_lab_reno" grep -q "algo=lab_reno" "$tmp/perf.txt"
 else
@@ -74,5 +82,6 @@ else
 	ktap_skip "perf_record_script_to_cwnd_csv" "perf not installed"
 	ktap_skip "perf_script_shows_lab_reno" "perf not installed"
 fi
+[ -s "$tmp/t2c.err" ] && diag "tcplab-trace2csv: $(sort -u "$tmp/t2c.err" | head -n 3)"
 check "no_kernel_warnings" no_kernel_warnings
 ktap_finished
