@@ -7,6 +7,8 @@
  * tcp_lab_net, so one table describes the defaults, the bounds and where each
  * value lives. Every int setting starts at its default in a new namespace.
  */
+#include <linux/bitmap.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/sysctl.h>
 #include <tcp_lab/tcp_lab.h>
@@ -73,6 +75,85 @@ static int lab_syncookie_mode_sysctl(lab_ctl_table *table, int write,
 	return tcp_lab_syncookie_set_mode(ln, mode);
 }
 
+/*
+ * syncookie_ports, read: the list in full from any offset. The text can
+ * pass a page (every other port: about 190 KiB), and proc_do_large_bitmap()
+ * answers a read at a non-zero offset with nothing, so a reader taking it
+ * in pieces got a list cut short, often in the middle of a number.
+ */
+static int lab_ports_read(const unsigned long *bitmap, char *buffer,
+			  size_t *lenp, loff_t *ppos)
+{
+	loff_t want_lo = *ppos, want_hi = *ppos + *lenp, pos = 0;
+	unsigned long a, b = 0;
+	size_t done = 0;
+	char tok[16];		/* ",65535-65535" */
+	int n;
+
+	for (;;) {
+		a = find_next_bit(bitmap, TCP_LAB_NPORTS, b);
+		if (a >= TCP_LAB_NPORTS) {
+			n = scnprintf(tok, sizeof(tok), "\n");
+		} else {
+			b = find_next_zero_bit(bitmap, TCP_LAB_NPORTS, a + 1);
+			if (b - 1 == a)
+				n = scnprintf(tok, sizeof(tok), "%s%lu",
+					      pos ? "," : "", a);
+			else
+				n = scnprintf(tok, sizeof(tok), "%s%lu-%lu",
+					      pos ? "," : "", a, b - 1);
+		}
+		if (pos + n > want_lo && pos < want_hi) {
+			loff_t lo = max(pos, want_lo);
+			loff_t hi = min(pos + n, want_hi);
+
+			memcpy(buffer + (lo - want_lo), tok + (lo - pos), hi - lo);
+			done += hi - lo;
+		}
+		pos += n;
+		if (a >= TCP_LAB_NPORTS || pos >= want_hi)
+			break;
+	}
+	*lenp = done;
+	*ppos += done;
+	return 0;
+}
+
+/* Writers of every namespace's port list, so that each write is whole. */
+static DEFINE_MUTEX(lab_ports_mutex);
+
+/*
+ * syncookie_ports, write: parsed by proc_do_large_bitmap() into a copy,
+ * which replaces the list only if the write parsed. Writing into the live
+ * bitmap, two writers at once could leave a mix of both lists, and the
+ * hook could see a half-written one.
+ */
+static int lab_ports_sysctl(lab_ctl_table *table, int write, void *buffer,
+			    size_t *lenp, loff_t *ppos)
+{
+	unsigned long *live = *(unsigned long **)table->data;
+	struct ctl_table tmp = *table;
+	unsigned long *copy;
+	int err;
+
+	if (!write)
+		return lab_ports_read(live, buffer, lenp, ppos);
+
+	copy = bitmap_alloc(TCP_LAB_NPORTS, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	mutex_lock(&lab_ports_mutex);
+	/* A write continued at an offset adds to the list, as the kernel's. */
+	bitmap_copy(copy, live, TCP_LAB_NPORTS);
+	tmp.data = &copy;
+	err = proc_do_large_bitmap(&tmp, write, buffer, lenp, ppos);
+	if (!err)
+		bitmap_copy(live, copy, TCP_LAB_NPORTS);
+	mutex_unlock(&lab_ports_mutex);
+	bitmap_free(copy);
+	return err;
+}
+
 /* The same, for a value whose handler acts on the namespace when set. */
 #define LAB_INT_HANDLER_ENTRY(field, handler, lo, hi) {			\
 	.procname	= #field,					\
@@ -100,7 +181,7 @@ static const struct ctl_table lab_sysctl_template[] = {
 		.data		= (void *)&tcp_lab_defaults.syncookie_ports,
 		.maxlen		= TCP_LAB_NPORTS,
 		.mode		= 0644,
-		.proc_handler	= proc_do_large_bitmap,
+		.proc_handler	= lab_ports_sysctl,
 	},
 	LAB_INT_ENTRY(syncookie_threshold, &lab_one, &lab_hundred),
 	LAB_INT_ENTRY(syncookie_drop_invalid, &lab_zero, &lab_one),
