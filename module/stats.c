@@ -51,6 +51,7 @@ static const char * const tcp_lab_counter_names[] = {
 	[TCP_LAB_TW_RECYCLE_FULL]	= "tw_recycle_full",
 	[TCP_LAB_TW_TIMEOUT_KILLED]	= "tw_timeout_killed",
 	[TCP_LAB_TW_CSUM_ERRORS]	= "tw_csum_errors",
+	[TCP_LAB_SC_SYN_PASS_EXTHDR]	= "syncookie_syn_pass_exthdr",
 };
 
 static unsigned long tcp_lab_sum(const struct tcp_lab_net *ln, int c)
