@@ -11,6 +11,7 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/sysctl.h>
+#include <linux/user_namespace.h>
 #include <tcp_lab/tcp_lab.h>
 #include <tcp_lab/cubic_math.h>
 
@@ -207,7 +208,7 @@ int tcp_lab_sysctl_init(struct net *net, struct tcp_lab_net *ln)
 
 	/* The zeroed tail of kzalloc is the sentinel on kernels that want one. */
 	table = kcalloc(LAB_NSYSCTL + LAB_SYSCTL_SENTINELS, sizeof(*table),
-			GFP_KERNEL);
+			GFP_KERNEL_ACCOUNT);
 	if (!table)
 		return -ENOMEM;
 	memcpy(table, lab_sysctl_template, sizeof(lab_sysctl_template));
@@ -221,6 +222,14 @@ int tcp_lab_sysctl_init(struct net *net, struct tcp_lab_net *ln)
 			memcpy(table[i].data, (char *)&tcp_lab_defaults + off,
 			       sizeof(int));
 	}
+
+	/*
+	 * A namespace its owner made without init_net's root starts within
+	 * init_net's table size (see tcp_lab_tw_peers_limit()).
+	 */
+	if (net->user_ns != &init_user_ns)
+		ln->tw_recycle_max_peers = min(ln->tw_recycle_max_peers,
+					       tcp_lab_tw_peers_limit(ln));
 
 	ln->sysctl_hdr = lab_register_net_sysctl(net, "net/tcp_lab", table,
 						 LAB_NSYSCTL);

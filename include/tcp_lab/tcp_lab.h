@@ -205,6 +205,7 @@ proc_handler tcp_lab_tw_observe_sysctl;
 proc_handler tcp_lab_tw_rst_policy_sysctl;
 proc_handler tcp_lab_tw_recycle_sysctl;
 proc_handler tcp_lab_tw_peers_sysctl;
+int tcp_lab_tw_peers_limit(const struct tcp_lab_net *ln);
 proc_handler tcp_lab_tw_timeout_sysctl;
 
 #endif /* _TCP_LAB_H */
