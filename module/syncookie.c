@@ -644,26 +644,37 @@ static unsigned int lab_sc_hook_v4(void *priv, struct sk_buff *skb,
 
 #if IS_ENABLED(CONFIG_IPV6)
 /*
- * Hop-by-hop options are processed before PRE_ROUTING; any other extension
- * header (routing, destination options, AH) only after LOCAL_IN, and the
- * stack may then drop the packet (an unknown routing type with segments
- * left, SRH or RPL while they are off, a destination option whose type says
- * discard, AH without a matching SA) or forward it. Such a SYN is left to
- * the stack, and to the kernel's own cookies, rather than answered here.
+ * Hop-by-hop options are processed before PRE_ROUTING, and an atomic
+ * fragment header (offset 0, no more fragments) only says so; any other
+ * extension header (routing, destination options, AH) is processed after
+ * LOCAL_IN, and the stack may then drop the packet (an unknown routing type
+ * with segments left, SRH or RPL while they are off, a destination option
+ * whose type says discard, AH without a matching SA) or forward it. Such a
+ * SYN is left to the stack, and to the kernel's own cookies, rather than
+ * answered here.
  */
 static bool lab_sc_v6_late_exthdrs(const struct sk_buff *skb, int thoff)
 {
 	int start = skb_network_offset(skb) + sizeof(struct ipv6hdr);
-	const struct ipv6_opt_hdr *hp;
-	struct ipv6_opt_hdr _hp;
+	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
+	int off = start;
 
-	if (ipv6_hdr(skb)->nexthdr == NEXTHDR_HOP) {
-		hp = skb_header_pointer(skb, start, sizeof(_hp), &_hp);
+	while (off < thoff) {
+		const struct ipv6_opt_hdr *hp;
+		struct ipv6_opt_hdr _hp;
+
+		hp = skb_header_pointer(skb, off, sizeof(_hp), &_hp);
 		if (!hp)
 			return true;
-		start += ipv6_optlen(hp);
+		if (nexthdr == NEXTHDR_HOP && off == start)
+			off += ipv6_optlen(hp);
+		else if (nexthdr == NEXTHDR_FRAGMENT)
+			off += sizeof(struct frag_hdr);
+		else
+			return true;
+		nexthdr = hp->nexthdr;
 	}
-	return start != thoff;
+	return false;
 }
 
 static unsigned int lab_sc_hook_v6(void *priv, struct sk_buff *skb,
