@@ -127,7 +127,11 @@ static DEFINE_MUTEX(lab_ports_mutex);
  * syncookie_ports, write: parsed by proc_do_large_bitmap() into a copy,
  * which replaces the list only if the write parsed. Writing into the live
  * bitmap, two writers at once could leave a mix of both lists, and the
- * hook could see a half-written one.
+ * hook could see a half-written one. As with the kernel's own port lists,
+ * a write longer than a page is taken a page at a time (the short count
+ * makes the writer send the rest, which adds to the list), and a list must
+ * be written with one write(): stdio cuts it into pieces anywhere, and a
+ * port cut in two becomes two ports.
  */
 static int lab_ports_sysctl(lab_ctl_table *table, int write, void *buffer,
 			    size_t *lenp, loff_t *ppos)
