@@ -27,32 +27,31 @@ declare -A HI=([reno_beta]=1023 [init_ssthresh]=1048576 [cubic_beta]=1023
 	[tw_recycle]=1 [tw_recycle_max_peers]=65536 [tw_recycle_expiry_s]=3600
 	[tw_timeout_ms]=60000)
 
-# valid_ports TEXT: a list as the kernel prints it: ascending, disjoint,
-# non-adjacent ports and ranges within 0..65535, then a newline.
+# valid_ports TEXT: a list as the kernel prints it, on one line: ascending,
+# disjoint, non-adjacent ports and ranges within 0..65535.
 valid_ports() {
-	printf '%s' "$1" | awk 'BEGIN { RS = "\0" }
-		{
-			if (substr($0, length($0)) != "\n") exit 1
-			s = substr($0, 1, length($0) - 1)
-			if (s == "") exit 0
-			n = split(s, t, ",")
+	printf '%s\n' "$1" | awk '
+		NR > 1 { bad = 1; exit }
+		$0 != "" {
+			n = split($0, t, ",")
 			prev = -2
 			for (i = 1; i <= n; i++) {
-				if (t[i] !~ /^[0-9]+(-[0-9]+)?$/) exit 1
+				if (t[i] !~ /^[0-9]+(-[0-9]+)?$/) { bad = 1; exit }
 				m = split(t[i], ab, "-")
 				a = ab[1] + 0; b = (m == 2) ? ab[2] + 0 : a
 				if (a <= prev + 1 || b < a || (m == 2 && b == a) ||
-				    b > 65535) exit 1
+				    b > 65535) { bad = 1; exit }
 				prev = b
 			}
-		}'
+		}
+		END { exit bad }'
 }
 
 # valid NAME TEXT: TEXT is what NAME may read back.
 valid() {
 	local name=$1 v=$2
 	case $name in
-	*_ports) valid_ports "$v"$'\n'; return ;;
+	*_ports) valid_ports "$v"; return ;;
 	esac
 	[[ $v =~ ^-?[0-9]+$ ]] || return 1
 	[ -z "${LO[$name]:-}" ] && return 0
