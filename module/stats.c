@@ -3,6 +3,8 @@
  * Per-namespace counters: incremented per CPU without locks on the fast path,
  * summed when /proc/net/tcp_lab is read.
  */
+#include <linux/capability.h>
+#include <linux/nsproxy.h>
 #include <linux/percpu.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -51,6 +53,7 @@ static const char * const tcp_lab_counter_names[] = {
 	[TCP_LAB_TW_RECYCLE_FULL]	= "tw_recycle_full",
 	[TCP_LAB_TW_TIMEOUT_KILLED]	= "tw_timeout_killed",
 	[TCP_LAB_TW_CSUM_ERRORS]	= "tw_csum_errors",
+	[TCP_LAB_SC_SYN_PASS_EXTHDR]	= "syncookie_syn_pass_exthdr",
 };
 
 static unsigned long tcp_lab_sum(const struct tcp_lab_net *ln, int c)
@@ -63,16 +66,31 @@ static unsigned long tcp_lab_sum(const struct tcp_lab_net *ln, int c)
 	return sum;
 }
 
+/*
+ * /proc/PID/net/tcp_lab shows PID's namespace to whoever may look at PID.
+ * Only a reader inside that namespace, or one with CAP_NET_ADMIN over it
+ * (its owner, or init_net's root), sees its counters: they tell what
+ * traffic another namespace's owner is handling.
+ */
+static bool tcp_lab_stats_visible(struct seq_file *seq, struct net *net)
+{
+	return net_eq(current->nsproxy->net_ns, net) ||
+	       file_ns_capable(seq->file, net->user_ns, CAP_NET_ADMIN);
+}
+
 static int tcp_lab_stats_show(struct seq_file *seq, void *v)
 {
-	const struct tcp_lab_net *ln = tcp_lab_pernet(seq_file_single_net(seq));
+	struct net *net = seq_file_single_net(seq);
+	const struct tcp_lab_net *ln = tcp_lab_pernet(net);
 	int c;
 
+	if (!tcp_lab_stats_visible(seq, net))
+		return -EACCES;
 	for (c = 0; c < TCP_LAB_NCOUNTERS; c++)
 		seq_printf(seq, "%s %lu\n", tcp_lab_counter_names[c],
 			   tcp_lab_sum(ln, c));
 	/* Gauges follow the counters. */
-	tcp_lab_tw_show(seq, seq_file_single_net(seq));
+	tcp_lab_tw_show(seq, net);
 	return 0;
 }
 

@@ -71,6 +71,7 @@ struct lab_sc_seg {
 	unsigned int thoff;		/* from skb->data */
 	unsigned int thlen;
 	bool v6;
+	bool v6_late_exthdrs;		/* see lab_sc_v6_late_exthdrs() */
 	union {
 		struct tcphdr th;
 		u8 bytes[sizeof(struct tcphdr) + LAB_TCP_MAX_OPTLEN];
@@ -475,6 +476,9 @@ static unsigned int lab_sc_syn(struct lab_sc_seg *s, int mode)
 		return lab_sc_pass(s, TCP_LAB_SC_SYN_PASS_NOT_LOCAL);
 	if (!lab_sc_csum_ok(s))
 		return lab_sc_pass(s, TCP_LAB_SC_SYN_PASS_MALFORMED);
+	/* The stack may still drop or forward it: its call, not ours. */
+	if (s->v6_late_exthdrs)
+		return lab_sc_pass(s, TCP_LAB_SC_SYN_PASS_EXTHDR);
 	/*
 	 * TCP would read the options up to the bad one and queue the SYN; no
 	 * conforming stack sends this, and passing it would let a flood
@@ -524,7 +528,7 @@ static unsigned int lab_sc_ack(struct lab_sc_seg *s)
 	u32 ts_off = 0;
 	bool valid;
 
-	if (!lab_sc_protected(s->ln, th->dest))
+	if (!lab_sc_protected(s->ln, th->dest) || s->v6_late_exthdrs)
 		return NF_ACCEPT;
 	/* The listener takes no cookie now: not ours to judge. */
 	if (!READ_ONCE(s->net->ipv4.sysctl_tcp_syncookies))
@@ -633,11 +637,46 @@ static unsigned int lab_sc_hook_v4(void *priv, struct sk_buff *skb,
 	s.skb = skb;
 	s.state = state;
 	s.v6 = false;
+	s.v6_late_exthdrs = false;
 	s.thoff = skb_network_offset(skb) + ip_hdrlen(skb);
 	return lab_sc_segment(&s, mode);
 }
 
 #if IS_ENABLED(CONFIG_IPV6)
+/*
+ * Hop-by-hop options are processed before PRE_ROUTING, and an atomic
+ * fragment header (offset 0, no more fragments) only says so; any other
+ * extension header (routing, destination options, AH) is processed after
+ * LOCAL_IN, and the stack may then drop the packet (an unknown routing type
+ * with segments left, SRH or RPL while they are off, a destination option
+ * whose type says discard, AH without a matching SA) or forward it. Such a
+ * SYN is left to the stack, and to the kernel's own cookies, rather than
+ * answered here.
+ */
+static bool lab_sc_v6_late_exthdrs(const struct sk_buff *skb, int thoff)
+{
+	int start = skb_network_offset(skb) + sizeof(struct ipv6hdr);
+	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
+	int off = start;
+
+	while (off < thoff) {
+		const struct ipv6_opt_hdr *hp;
+		struct ipv6_opt_hdr _hp;
+
+		hp = skb_header_pointer(skb, off, sizeof(_hp), &_hp);
+		if (!hp)
+			return true;
+		if (nexthdr == NEXTHDR_HOP && off == start)
+			off += ipv6_optlen(hp);
+		else if (nexthdr == NEXTHDR_FRAGMENT)
+			off += sizeof(struct frag_hdr);
+		else
+			return true;
+		nexthdr = hp->nexthdr;
+	}
+	return false;
+}
+
 static unsigned int lab_sc_hook_v6(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
@@ -676,6 +715,7 @@ static unsigned int lab_sc_hook_v6(void *priv, struct sk_buff *skb,
 	s.thoff = thoff;
 	if (frag_off)
 		return lab_sc_fragment(&s, frag_off);
+	s.v6_late_exthdrs = lab_sc_v6_late_exthdrs(skb, thoff);
 	return lab_sc_segment(&s, mode);
 }
 #endif
@@ -715,7 +755,7 @@ int tcp_lab_syncookie_set_mode(struct tcp_lab_net *ln, int mode)
 			goto out;
 		ln->syncookie_hooked = true;
 		if (!READ_ONCE(net->ipv4.sysctl_tcp_syncookies))
-			pr_notice("tcp_lab: net.ipv4.tcp_syncookies is 0 in this namespace: the SYN-cookie hook lets SYNs through until it is set\n");
+			pr_notice_ratelimited("tcp_lab: net.ipv4.tcp_syncookies is 0 in this namespace: the SYN-cookie hook lets SYNs through until it is set\n");
 	}
 	WRITE_ONCE(ln->syncookie_mode, mode);
 	if (mode == TCP_LAB_SYNCOOKIE_OFF && ln->syncookie_hooked) {
@@ -729,7 +769,8 @@ out:
 
 int tcp_lab_syncookie_init(struct net *net, struct tcp_lab_net *ln)
 {
-	ln->syncookie_ports = bitmap_zalloc(TCP_LAB_NPORTS, GFP_KERNEL);
+	/* Charged to the creator of the namespace, like the rest of it. */
+	ln->syncookie_ports = bitmap_zalloc(TCP_LAB_NPORTS, GFP_KERNEL_ACCOUNT);
 	if (!ln->syncookie_ports)
 		return -ENOMEM;
 	ln->syncookie_mode = TCP_LAB_SYNCOOKIE_OFF;

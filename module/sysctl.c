@@ -7,8 +7,11 @@
  * tcp_lab_net, so one table describes the defaults, the bounds and where each
  * value lives. Every int setting starts at its default in a new namespace.
  */
+#include <linux/bitmap.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/sysctl.h>
+#include <linux/user_namespace.h>
 #include <tcp_lab/tcp_lab.h>
 #include <tcp_lab/cubic_math.h>
 
@@ -73,6 +76,89 @@ static int lab_syncookie_mode_sysctl(lab_ctl_table *table, int write,
 	return tcp_lab_syncookie_set_mode(ln, mode);
 }
 
+/*
+ * syncookie_ports, read: the list in full from any offset. The text can
+ * pass a page (every other port: about 190 KiB), and proc_do_large_bitmap()
+ * answers a read at a non-zero offset with nothing, so a reader taking it
+ * in pieces got a list cut short, often in the middle of a number.
+ */
+static int lab_ports_read(const unsigned long *bitmap, char *buffer,
+			  size_t *lenp, loff_t *ppos)
+{
+	loff_t want_lo = *ppos, want_hi = *ppos + *lenp, pos = 0;
+	unsigned long a, b = 0;
+	size_t done = 0;
+	char tok[16];		/* ",65535-65535" */
+	int n;
+
+	for (;;) {
+		a = find_next_bit(bitmap, TCP_LAB_NPORTS, b);
+		if (a >= TCP_LAB_NPORTS) {
+			n = scnprintf(tok, sizeof(tok), "\n");
+		} else {
+			b = find_next_zero_bit(bitmap, TCP_LAB_NPORTS, a + 1);
+			if (b - 1 == a)
+				n = scnprintf(tok, sizeof(tok), "%s%lu",
+					      pos ? "," : "", a);
+			else
+				n = scnprintf(tok, sizeof(tok), "%s%lu-%lu",
+					      pos ? "," : "", a, b - 1);
+		}
+		if (pos + n > want_lo && pos < want_hi) {
+			loff_t lo = max(pos, want_lo);
+			loff_t hi = min(pos + n, want_hi);
+
+			memcpy(buffer + (lo - want_lo), tok + (lo - pos), hi - lo);
+			done += hi - lo;
+		}
+		pos += n;
+		if (a >= TCP_LAB_NPORTS || pos >= want_hi)
+			break;
+	}
+	*lenp = done;
+	*ppos += done;
+	return 0;
+}
+
+/* Writers of every namespace's port list, so that each write is whole. */
+static DEFINE_MUTEX(lab_ports_mutex);
+
+/*
+ * syncookie_ports, write: parsed by proc_do_large_bitmap() into a copy,
+ * which replaces the list only if the write parsed. Writing into the live
+ * bitmap, two writers at once could leave a mix of both lists, and the
+ * hook could see a half-written one. As with the kernel's own port lists,
+ * a write longer than a page is taken a page at a time (the short count
+ * makes the writer send the rest, which adds to the list), and a list must
+ * be written with one write(): stdio cuts it into pieces anywhere, and a
+ * port cut in two becomes two ports.
+ */
+static int lab_ports_sysctl(lab_ctl_table *table, int write, void *buffer,
+			    size_t *lenp, loff_t *ppos)
+{
+	unsigned long *live = *(unsigned long **)table->data;
+	struct ctl_table tmp = *table;
+	unsigned long *copy;
+	int err;
+
+	if (!write)
+		return lab_ports_read(live, buffer, lenp, ppos);
+
+	copy = bitmap_alloc(TCP_LAB_NPORTS, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	mutex_lock(&lab_ports_mutex);
+	/* A write continued at an offset adds to the list, as the kernel's. */
+	bitmap_copy(copy, live, TCP_LAB_NPORTS);
+	tmp.data = &copy;
+	err = proc_do_large_bitmap(&tmp, write, buffer, lenp, ppos);
+	if (!err)
+		bitmap_copy(live, copy, TCP_LAB_NPORTS);
+	mutex_unlock(&lab_ports_mutex);
+	bitmap_free(copy);
+	return err;
+}
+
 /* The same, for a value whose handler acts on the namespace when set. */
 #define LAB_INT_HANDLER_ENTRY(field, handler, lo, hi) {			\
 	.procname	= #field,					\
@@ -100,7 +186,7 @@ static const struct ctl_table lab_sysctl_template[] = {
 		.data		= (void *)&tcp_lab_defaults.syncookie_ports,
 		.maxlen		= TCP_LAB_NPORTS,
 		.mode		= 0644,
-		.proc_handler	= proc_do_large_bitmap,
+		.proc_handler	= lab_ports_sysctl,
 	},
 	LAB_INT_ENTRY(syncookie_threshold, &lab_one, &lab_hundred),
 	LAB_INT_ENTRY(syncookie_drop_invalid, &lab_zero, &lab_one),
@@ -126,7 +212,7 @@ int tcp_lab_sysctl_init(struct net *net, struct tcp_lab_net *ln)
 
 	/* The zeroed tail of kzalloc is the sentinel on kernels that want one. */
 	table = kcalloc(LAB_NSYSCTL + LAB_SYSCTL_SENTINELS, sizeof(*table),
-			GFP_KERNEL);
+			GFP_KERNEL_ACCOUNT);
 	if (!table)
 		return -ENOMEM;
 	memcpy(table, lab_sysctl_template, sizeof(lab_sysctl_template));
@@ -140,6 +226,14 @@ int tcp_lab_sysctl_init(struct net *net, struct tcp_lab_net *ln)
 			memcpy(table[i].data, (char *)&tcp_lab_defaults + off,
 			       sizeof(int));
 	}
+
+	/*
+	 * A namespace its owner made without init_net's root starts within
+	 * init_net's table size (see tcp_lab_tw_peers_limit()).
+	 */
+	if (net->user_ns != &init_user_ns)
+		ln->tw_recycle_max_peers = min(ln->tw_recycle_max_peers,
+					       tcp_lab_tw_peers_limit(ln));
 
 	ln->sysctl_hdr = lab_register_net_sysctl(net, "net/tcp_lab", table,
 						 LAB_NSYSCTL);

@@ -80,7 +80,8 @@ static struct lab_tw_peers *lab_tw_peers_alloc(unsigned int cap)
 	struct lab_tw_peers *t;
 	unsigned int i;
 
-	t = kvzalloc(struct_size(t, buckets, nbuckets), GFP_KERNEL);
+	/* Charged to the writer of the sysctl that asked for it. */
+	t = kvzalloc(struct_size(t, buckets, nbuckets), GFP_KERNEL_ACCOUNT);
 	if (!t)
 		return NULL;
 	spin_lock_init(&t->lock);
@@ -538,6 +539,27 @@ static void lab_tw_reaper(struct work_struct *work)
 			   max(timeout / 4, 1UL));
 }
 
+/*
+ * The most peers a namespace may remember. The table grows with the
+ * traffic of anyone who can reach the namespace, and the owner of a user
+ * namespace may make network namespaces and tune them without init_net's
+ * root: in a namespace owned by any user namespace but the initial one,
+ * tw_recycle_max_peers cannot be set above init_net's value, and a table
+ * is never made larger than init_net's value at the time. Only init_net's
+ * root can raise that.
+ */
+int tcp_lab_tw_peers_limit(const struct tcp_lab_net *ln)
+{
+	if (tcp_lab_net_of(ln)->user_ns == &init_user_ns)
+		return INT_MAX;
+	return READ_ONCE(tcp_lab_pernet(&init_net)->tw_recycle_max_peers);
+}
+
+static unsigned int lab_tw_peers_cap(const struct tcp_lab_net *ln)
+{
+	return min(ln->tw_recycle_max_peers, tcp_lab_tw_peers_limit(ln));
+}
+
 /* Bring hooks and peer table in line with the sysctls. */
 static int lab_tw_apply(struct tcp_lab_net *ln)
 {
@@ -548,7 +570,7 @@ static int lab_tw_apply(struct tcp_lab_net *ln)
 	lockdep_assert_held(&lab_tw_mutex);
 	/* The table exists before a hook can look for it... */
 	if (ln->tw_recycle && !lab_tw_peers_locked(ln)) {
-		err = lab_tw_peers_reset(ln, ln->tw_recycle_max_peers);
+		err = lab_tw_peers_reset(ln, lab_tw_peers_cap(ln));
 		if (err)
 			return err;
 	}
@@ -573,7 +595,7 @@ static int lab_tw_apply_peers(struct tcp_lab_net *ln)
 	/* A new size starts a new, empty table. */
 	if (!ln->tw_recycle)
 		return 0;
-	return lab_tw_peers_reset(ln, ln->tw_recycle_max_peers);
+	return lab_tw_peers_reset(ln, lab_tw_peers_cap(ln));
 }
 
 static int lab_tw_apply_timeout(struct tcp_lab_net *ln)
@@ -591,7 +613,7 @@ static int lab_tw_apply_timeout(struct tcp_lab_net *ln)
  */
 static int lab_tw_sysctl(lab_ctl_table *table, int write, void *buffer,
 			 size_t *lenp, loff_t *ppos, struct tcp_lab_net *ln,
-			 int (*apply)(struct tcp_lab_net *ln))
+			 int (*apply)(struct tcp_lab_net *ln), int limit)
 {
 	struct ctl_table tmp = *table;
 	int *field = table->data;
@@ -605,6 +627,9 @@ static int lab_tw_sysctl(lab_ctl_table *table, int write, void *buffer,
 	val = old;
 	tmp.data = &val;
 	err = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
+	/* Within the bounds, but beyond what this namespace may have. */
+	if (!err && val != old && val > limit)
+		err = -EPERM;
 	if (!err && val != old) {
 		WRITE_ONCE(*field, val);
 		err = apply(ln);
@@ -625,29 +650,33 @@ int tcp_lab_tw_observe_sysctl(lab_ctl_table *table, int write, void *buffer,
 			      size_t *lenp, loff_t *ppos)
 {
 	return lab_tw_sysctl(table, write, buffer, lenp, ppos,
-			     lab_tw_ln_of(table, tw_observe), lab_tw_apply);
+			     lab_tw_ln_of(table, tw_observe), lab_tw_apply,
+			     INT_MAX);
 }
 
 int tcp_lab_tw_rst_policy_sysctl(lab_ctl_table *table, int write,
 				 void *buffer, size_t *lenp, loff_t *ppos)
 {
 	return lab_tw_sysctl(table, write, buffer, lenp, ppos,
-			     lab_tw_ln_of(table, tw_rst_policy), lab_tw_apply);
+			     lab_tw_ln_of(table, tw_rst_policy), lab_tw_apply,
+			     INT_MAX);
 }
 
 int tcp_lab_tw_recycle_sysctl(lab_ctl_table *table, int write, void *buffer,
 			      size_t *lenp, loff_t *ppos)
 {
 	return lab_tw_sysctl(table, write, buffer, lenp, ppos,
-			     lab_tw_ln_of(table, tw_recycle), lab_tw_apply);
+			     lab_tw_ln_of(table, tw_recycle), lab_tw_apply,
+			     INT_MAX);
 }
 
 int tcp_lab_tw_peers_sysctl(lab_ctl_table *table, int write, void *buffer,
 			    size_t *lenp, loff_t *ppos)
 {
-	return lab_tw_sysctl(table, write, buffer, lenp, ppos,
-			     lab_tw_ln_of(table, tw_recycle_max_peers),
-			     lab_tw_apply_peers);
+	struct tcp_lab_net *ln = lab_tw_ln_of(table, tw_recycle_max_peers);
+
+	return lab_tw_sysctl(table, write, buffer, lenp, ppos, ln,
+			     lab_tw_apply_peers, tcp_lab_tw_peers_limit(ln));
 }
 
 int tcp_lab_tw_timeout_sysctl(lab_ctl_table *table, int write, void *buffer,
@@ -655,7 +684,7 @@ int tcp_lab_tw_timeout_sysctl(lab_ctl_table *table, int write, void *buffer,
 {
 	return lab_tw_sysctl(table, write, buffer, lenp, ppos,
 			     lab_tw_ln_of(table, tw_timeout_ms),
-			     lab_tw_apply_timeout);
+			     lab_tw_apply_timeout, INT_MAX);
 }
 
 /* Gauges, after the counters in /proc/net/tcp_lab. */

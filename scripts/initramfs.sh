@@ -30,13 +30,14 @@ KMODS=(sock_diag inet_diag tcp_diag udp_diag veth sch_netem sch_tbf sch_fq
 BINS=(/bin/bash /usr/bin/ip /sbin/tc /usr/bin/ss /usr/bin/iperf3 /bin/kmod
       /usr/bin/timeout /usr/bin/nproc /usr/sbin/hping3 /usr/sbin/nft
       /usr/sbin/xtables-nft-multi /usr/bin/tcpdump /usr/sbin/ethtool
-      /usr/bin/python3.11 /usr/bin/perf)
+      /usr/bin/python3.11 /usr/bin/perf
+      /usr/bin/unshare /usr/bin/setpriv)	# util-linux: userns.sh
 # dlopen()ed, so ldd does not list them: python threads need libgcc_s.
 EXTRA_LIBS=(/lib/x86_64-linux-gnu/libgcc_s.so.1)
 
 # Applets that must not shadow the real tools above.
 NO_APPLET=" ip tc ss insmod rmmod lsmod modprobe depmod modinfo bash timeout
-	   iptables ip6tables tcpdump nft hping3 ethtool python3 "
+	   iptables ip6tables tcpdump nft hping3 ethtool python3 unshare setpriv "
 
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,root,etc,var/tmp,tcplab}
 
@@ -146,8 +147,9 @@ cp -a "$top/scripts/guest" "$root/tcplab/guest"
 cp "$top/scripts/guest/init" "$root/init"
 chmod +x "$root/init"
 
-echo "root:x:0:0:root:/root:/bin/bash" >"$root/etc/passwd"
-echo "root:x:0:" >"$root/etc/group"
+printf '%s\n' "root:x:0:0:root:/root:/bin/bash" \
+	"nobody:x:65534:65534:nobody:/nonexistent:/bin/false" >"$root/etc/passwd"
+printf '%s\n' "root:x:0:" "nogroup:x:65534:" >"$root/etc/group"
 echo "127.0.0.1 localhost" >"$root/etc/hosts"
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |

@@ -63,6 +63,7 @@ enum tcp_lab_counter {
 	TCP_LAB_TW_RECYCLE_FULL,	/* peers not remembered: no room */
 	TCP_LAB_TW_TIMEOUT_KILLED,	/* TIME_WAIT ended by tw_timeout_ms */
 	TCP_LAB_TW_CSUM_ERRORS,		/* bad checksums, left to TCP */
+	TCP_LAB_SC_SYN_PASS_EXTHDR,	/* IPv6 SYN with late extension headers */
 	TCP_LAB_NCOUNTERS
 };
 
@@ -204,6 +205,7 @@ proc_handler tcp_lab_tw_observe_sysctl;
 proc_handler tcp_lab_tw_rst_policy_sysctl;
 proc_handler tcp_lab_tw_recycle_sysctl;
 proc_handler tcp_lab_tw_peers_sysctl;
+int tcp_lab_tw_peers_limit(const struct tcp_lab_net *ln);
 proc_handler tcp_lab_tw_timeout_sysctl;
 
 #endif /* _TCP_LAB_H */
