@@ -474,11 +474,15 @@ static unsigned int lab_sc_syn(struct lab_sc_seg *s, int mode)
 		return lab_sc_pass(s, TCP_LAB_SC_SYN_PASS_UNPROTECTED);
 	if (!lab_sc_unicast(s))
 		return lab_sc_pass(s, TCP_LAB_SC_SYN_PASS_NOT_LOCAL);
-	if (!lab_sc_csum_ok(s))
-		return lab_sc_pass(s, TCP_LAB_SC_SYN_PASS_MALFORMED);
-	/* The stack may still drop or forward it: its call, not ours. */
+	/*
+	 * The stack may still drop or forward it: its call, not ours. Before
+	 * the checksum, which covers the final destination a routing header
+	 * has not put in place yet.
+	 */
 	if (s->v6_late_exthdrs)
 		return lab_sc_pass(s, TCP_LAB_SC_SYN_PASS_EXTHDR);
+	if (!lab_sc_csum_ok(s))
+		return lab_sc_pass(s, TCP_LAB_SC_SYN_PASS_MALFORMED);
 	/*
 	 * TCP would read the options up to the bad one and queue the SYN; no
 	 * conforming stack sends this, and passing it would let a flood

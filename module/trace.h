@@ -22,6 +22,24 @@
 #include <net/tcp.h>
 #include <tcp_lab/tcp_lab.h>
 
+/*
+ * The enums below reach the format file as their names; these tell tracefs
+ * to put the values there, so that perf and libtraceevent can print them.
+ */
+TRACE_DEFINE_ENUM(TCP_LAB_ALGO_RENO);
+TRACE_DEFINE_ENUM(TCP_LAB_ALGO_CUBIC);
+TRACE_DEFINE_ENUM(LAB_EV_INIT);
+TRACE_DEFINE_ENUM(LAB_EV_ACK);
+TRACE_DEFINE_ENUM(LAB_EV_LOSS);
+TRACE_DEFINE_ENUM(LAB_EV_UNDO);
+TRACE_DEFINE_ENUM(LAB_EV_CSS_ENTER);
+TRACE_DEFINE_ENUM(LAB_EV_CSS_RETURN);
+TRACE_DEFINE_ENUM(LAB_EV_SS_EXIT);
+TRACE_DEFINE_ENUM(LAB_EV_IDLE);
+TRACE_DEFINE_ENUM(TCP_LAB_PHASE_SS);
+TRACE_DEFINE_ENUM(TCP_LAB_PHASE_CSS);
+TRACE_DEFINE_ENUM(TCP_LAB_PHASE_CA);
+
 #define lab_show_algo(a)						\
 	__print_symbolic(a, { TCP_LAB_ALGO_RENO, "lab_reno" },		\
 			    { TCP_LAB_ALGO_CUBIC, "lab_cubic" })

@@ -59,8 +59,8 @@ trace_start tcp_lab/lab_cc tcp/tcp_probe
 flow lab_cubic
 trace_stop "$tmp/tracefs.txt"
 diag "tracefs: $(wc -l <"$tmp/tracefs.txt") lines"
-t2c --port 5201 --source lab_cc "$tmp/tracefs.txt" >"$tmp/lab_cc.csv"
-t2c --port 5201 --source tcp_probe "$tmp/tracefs.txt" >"$tmp/probe.csv"
+t2c --dport 5201 --source lab_cc "$tmp/tracefs.txt" >"$tmp/lab_cc.csv"
+t2c --dport 5201 --source tcp_probe "$tmp/tracefs.txt" >"$tmp/probe.csv"
 check "tracefs_lab_cc_to_cwnd_csv" csv_ok "$tmp/lab_cc.csv" 50
 check "tracefs_tcp_probe_to_cwnd_csv" csv_ok "$tmp/probe.csv" 50
 check "lab_cc_and_tcp_probe_agree" same_max "$tmp/lab_cc.csv" "$tmp/probe.csv"
@@ -74,7 +74,7 @@ if command -v perf >/dev/null 2>&1; then
 	perf script -i "$tmp/perf.data" 2>"$tmp/perf.err" >"$tmp/perf.txt" ||
 		diag "perf script: $(tail -n 3 "$tmp/perf.err")"
 	diag "perf script: $(wc -l <"$tmp/perf.txt") lines"
-	t2c --port 5201 "$tmp/perf.txt" >"$tmp/perf.csv"
+	t2c --dport 5201 "$tmp/perf.txt" >"$tmp/perf.csv"
 	check "perf_record_script_to_cwnd_csv" csv_ok "$tmp/perf.csv" 50
 	check "perf_script_shows_lab_reno" grep -q "algo=lab_reno" "$tmp/perf.txt"
 else

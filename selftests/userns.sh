@@ -16,8 +16,8 @@ require_root
 require_cmd ip setpriv unshare awk
 require_module
 setpriv --help 2>&1 | grep -q -- --reuid || skip_all "setpriv without --reuid (busybox?)"
-$NOBODY unshare -Urn true 2>/dev/null ||
-	skip_all "unprivileged user namespaces are off here"
+err=$($NOBODY unshare -Urn true 2>&1) ||
+	skip_all "unprivileged user namespaces are off here: $err (kernel.unprivileged_userns_clone=$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null), user.max_user_namespaces=$(cat /proc/sys/user/max_user_namespaces))"
 
 # The unprivileged side, run as uid 65534 in a new user + net namespace:
 # one "name result" line per step.

@@ -35,21 +35,27 @@ cat >"$tmp/perf" <<'T'
          python3   612 [001]    53.250000: tcp:tcp_probe: family=AF_INET src=10.0.3.1:40002 dest=10.0.4.2:5001 mark=0x0 data_len=0 snd_nxt=0x1 snd_una=0x1 snd_cwnd=10 ssthresh=2147483647 snd_wnd=64256 srtt=80000 rcv_wnd=64256 sock_cookie=3
          python3   612 [001]    53.500000: tcp:tcp_probe: family=AF_INET src=10.0.3.1:40002 dest=10.0.4.2:5001 mark=0x0 data_len=0 snd_nxt=0x1 snd_una=0x1 snd_cwnd=12 ssthresh=7 snd_wnd=64256 srtt=90000 rcv_wnd=64256 sock_cookie=3
          python3   612 [001]    53.600000: tcp_lab:lab_cc: src=10.0.3.1:40003 dst=10.0.4.2:5002 algo=lab_reno event=ack phase=ca cwnd=5 ssthresh=4 srtt_us=1 w_max=0 k_ms=0 epoch_ms=0 min_rtt_us=1
+         python3   612 [001]    53.700000: tcp:tcp_probe: family=AF_INET src=10.0.4.2:5001 dest=10.0.3.1:40002 mark=0x0 data_len=1448 snd_nxt=0x1 snd_una=0x1 snd_cwnd=10 ssthresh=2147483647 snd_wnd=64256 srtt=80000 rcv_wnd=64256 sock_cookie=4
+         python3   612 [001]    53.800000: tcp:tcp_probe: family=AF_INET src=10.0.4.2:5001 dest=10.0.3.1:40002 mark=0x0 data_len=1448 snd_nxt=0x1 snd_una=0x1 snd_cwnd=10 ssthresh=2147483647 snd_wnd=64256 srtt=80000 rcv_wnd=64256 sock_cookie=4
+         python3   612 [001]    53.900000: tcp:tcp_probe: family=AF_INET src=10.0.4.2:5001 dest=10.0.3.1:40002 mark=0x0 data_len=1448 snd_nxt=0x1 snd_una=0x1 snd_cwnd=10 ssthresh=2147483647 snd_wnd=64256 srtt=80000 rcv_wnd=64256 sock_cookie=4
 T
 
 echo "TAP version 13"
-echo "1..6"
+echo "1..7"
 t tracefs_busiest_connection \
 	"t_s,source,cwnd,ssthresh,srtt_us 0.000000,lab_cc,10,0,80000 0.100000,lab_cc,20,14,81000 " \
 	"$tmp/tracefs"
 t port_selects_ipv6 "t_s,source,cwnd,ssthresh,srtt_us 0.000000,lab_cc,3,0,100 " \
 	--port 80 "$tmp/tracefs"
-t perf_script_tcp_probe \
+t perf_script_tcp_probe_sender_side \
 	"t_s,source,cwnd,ssthresh,srtt_us 0.000000,tcp_probe,10,0,80000 0.250000,tcp_probe,12,7,90000 " \
-	"$tmp/perf"
+	--dport 5001 "$tmp/perf"
+t busiest_is_the_receiver_without_dport \
+	"t_s,source,cwnd,ssthresh,srtt_us 0.000000,tcp_probe,10,0,80000 0.100000,tcp_probe,10,0,80000 0.200000,tcp_probe,10,0,80000 " \
+	--source tcp_probe "$tmp/perf"
 t perf_script_source_lab_cc "t_s,source,cwnd,ssthresh,srtt_us 0.000000,lab_cc,5,4,1 " \
 	--source lab_cc - <"$tmp/perf"
-t list_connections "10.0.3.1:40002 -> 10.0.4.2:5001: 2 events, 53.250000 .. 53.500000 10.0.3.1:40003 -> 10.0.4.2:5002: 1 events, 53.600000 .. 53.600000 " \
+t list_connections "10.0.4.2:5001 -> 10.0.3.1:40002: 3 events, 53.700000 .. 53.900000 10.0.3.1:40002 -> 10.0.4.2:5001: 2 events, 53.250000 .. 53.500000 10.0.3.1:40003 -> 10.0.4.2:5002: 1 events, 53.600000 .. 53.600000 " \
 	--list "$tmp/perf"
 t nothing_found_fails "tcplab-trace2csv: no lab_cc or tcp_probe events found " \
 	--port 1 "$tmp/perf"

@@ -71,7 +71,7 @@ cwnd_series() {
 	local src=tcp_probe
 	case $1 in lab_*) src=lab_cc ;; esac
 	trace_stop /tmp/cc_trace.txt
-	python3 /usr/bin/tcplab-trace2csv --port 5001 --source "$src" /tmp/cc_trace.txt |
+	python3 /usr/bin/tcplab-trace2csv --dport 5001 --source "$src" /tmp/cc_trace.txt |
 		tail -n +2 | sed "s/^/$kernel,cwnd,$1,/" >>"$cwnd_csv"
 	rm -f /tmp/cc_trace.txt
 }
