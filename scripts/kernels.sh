@@ -97,11 +97,11 @@ fetch_kernel() {
 		else
 			tmp=$(mktemp -d)
 		fi
+		# shellcheck disable=SC2086 # $parts: one word per package
 		kernel_download "$kver" "$tmp" "linux-image-$kver" &&
 		parts=$(dpkg-deb -f "$tmp/linux-image-"*.deb Depends | tr ',|' '\n\n' |
 			awk -v k="$kver" '$1 ~ /^linux-(binary|modules|base)-/ &&
 					  substr($1, length($1) - length(k) + 1) == k { print $1 }') &&
-		# shellcheck disable=SC2086 # one word per package
 		{ [ -z "$parts" ] || kernel_download "$kver" "$tmp" $parts; } || {
 			rm -rf "$tmp"
 			echo "cannot download linux-image-$kver" >&2
