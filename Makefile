@@ -5,6 +5,8 @@
 #   make                 build module/tcp_lab.ko for KDIR (default: running kernel)
 #   make check           static checks, unit tests, VM selftests on every kernel
 #   make check KERNELS=6.1
+#   make check KERNELS=unstable   Debian unstable's newest kernel, built in a
+#                        sid chroot (scripts/unstable-chroot.sh); not a default
 #   make run             boot the VM, load the module, run the experiments
 #   make shell           boot the VM with the module loaded, interactive
 #   make bench           benchmarks on every kernel: out/bench/*.csv, *.png

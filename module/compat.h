@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Every difference between the kernels tcp_lab builds for lives here, so the
- * .c files read as if written for one kernel. Tested: Debian 12's 6.1 and 6.12.
+ * .c files read as if written for one kernel. Tested: Debian 12's 6.1 and 6.12,
+ * and Debian unstable's newest (7.2).
  */
 #ifndef _TCP_LAB_COMPAT_H
 #define _TCP_LAB_COMPAT_H
 
 #include <linux/version.h>
 #include <linux/sysctl.h>
+#include <net/inet6_hashtables.h>
+#include <net/inet_hashtables.h>
 #include <net/net_namespace.h>
 #include <net/tcp.h>
 
@@ -77,5 +80,70 @@ static inline struct inet_timewait_death_row *lab_tcp_death_row(struct net *net)
 {
 	return &net->ipv4.tcp_death_row;
 }
+
+/*
+ * 6.18 dropped the struct inet_hashinfo argument of the TCP socket lookups
+ * (DCCP, their other user, was gone): they take the namespace's TCP hash
+ * themselves, the one lab_tcp_death_row() leads to before.
+ */
+static inline struct sock *
+lab_inet_lookup_established(struct net *net, __be32 saddr, __be16 sport,
+			    __be32 daddr, u16 hnum, int dif, int sdif)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+	return __inet_lookup_established(net, saddr, sport, daddr, hnum,
+					 dif, sdif);
+#else
+	return __inet_lookup_established(net, lab_tcp_death_row(net)->hashinfo,
+					 saddr, sport, daddr, hnum, dif, sdif);
+#endif
+}
+
+static inline struct sock *
+lab_inet_lookup_listener(struct net *net, struct sk_buff *skb, int doff,
+			 __be32 saddr, __be16 sport, __be32 daddr,
+			 unsigned short hnum, int dif, int sdif)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+	return __inet_lookup_listener(net, skb, doff, saddr, sport, daddr,
+				      hnum, dif, sdif);
+#else
+	return __inet_lookup_listener(net, lab_tcp_death_row(net)->hashinfo,
+				      skb, doff, saddr, sport, daddr, hnum,
+				      dif, sdif);
+#endif
+}
+
+#if IS_ENABLED(CONFIG_IPV6)
+static inline struct sock *
+lab_inet6_lookup_established(struct net *net, const struct in6_addr *saddr,
+			     __be16 sport, const struct in6_addr *daddr,
+			     u16 hnum, int dif, int sdif)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+	return __inet6_lookup_established(net, saddr, sport, daddr, hnum,
+					  dif, sdif);
+#else
+	return __inet6_lookup_established(net, lab_tcp_death_row(net)->hashinfo,
+					  saddr, sport, daddr, hnum, dif, sdif);
+#endif
+}
+
+static inline struct sock *
+lab_inet6_lookup_listener(struct net *net, struct sk_buff *skb, int doff,
+			  const struct in6_addr *saddr, __be16 sport,
+			  const struct in6_addr *daddr, unsigned short hnum,
+			  int dif, int sdif)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+	return inet6_lookup_listener(net, skb, doff, saddr, sport, daddr,
+				     hnum, dif, sdif);
+#else
+	return inet6_lookup_listener(net, lab_tcp_death_row(net)->hashinfo,
+				     skb, doff, saddr, sport, daddr, hnum,
+				     dif, sdif);
+#endif
+}
+#endif
 
 #endif /* _TCP_LAB_COMPAT_H */

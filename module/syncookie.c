@@ -105,11 +105,6 @@ static bool lab_sc_protected(const struct tcp_lab_net *ln, __be16 port)
 	return test_bit(ntohs(port), ln->syncookie_ports);
 }
 
-static struct inet_hashinfo *lab_sc_hashinfo(const struct lab_sc_seg *s)
-{
-	return s->net->ipv4.tcp_death_row.hashinfo;
-}
-
 /* An established, TIME_WAIT or request sock already owns the 4-tuple. */
 static bool lab_sc_owned(const struct lab_sc_seg *s)
 {
@@ -123,17 +118,17 @@ static bool lab_sc_owned(const struct lab_sc_seg *s)
 	if (IS_ENABLED(CONFIG_IPV6) && s->v6) {
 		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 
-		sk = __inet6_lookup_established(s->net, lab_sc_hashinfo(s),
-						&ip6h->saddr, s->th->source,
-						&ip6h->daddr, ntohs(s->th->dest),
-						inet6_iif(skb), inet6_sdif(skb));
+		sk = lab_inet6_lookup_established(s->net, &ip6h->saddr,
+						  s->th->source, &ip6h->daddr,
+						  ntohs(s->th->dest),
+						  inet6_iif(skb), inet6_sdif(skb));
 	} else {
 		const struct iphdr *iph = ip_hdr(skb);
 
-		sk = __inet_lookup_established(s->net, lab_sc_hashinfo(s),
-					       iph->saddr, s->th->source,
-					       iph->daddr, ntohs(s->th->dest),
-					       inet_iif(skb), inet_sdif(skb));
+		sk = lab_inet_lookup_established(s->net, iph->saddr,
+						 s->th->source, iph->daddr,
+						 ntohs(s->th->dest),
+						 inet_iif(skb), inet_sdif(skb));
 	}
 	if (!sk)
 		return false;
@@ -151,17 +146,17 @@ static struct sock *lab_sc_listener(const struct lab_sc_seg *s)
 	if (IS_ENABLED(CONFIG_IPV6) && s->v6) {
 		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 
-		sk = inet6_lookup_listener(s->net, lab_sc_hashinfo(s), skb, doff,
-					   &ip6h->saddr, s->th->source,
-					   &ip6h->daddr, ntohs(s->th->dest),
-					   inet6_iif(skb), inet6_sdif(skb));
+		sk = lab_inet6_lookup_listener(s->net, skb, doff,
+					       &ip6h->saddr, s->th->source,
+					       &ip6h->daddr, ntohs(s->th->dest),
+					       inet6_iif(skb), inet6_sdif(skb));
 	} else {
 		const struct iphdr *iph = ip_hdr(skb);
 
-		sk = __inet_lookup_listener(s->net, lab_sc_hashinfo(s), skb,
-					    doff, iph->saddr, s->th->source,
-					    iph->daddr, ntohs(s->th->dest),
-					    inet_iif(skb), inet_sdif(skb));
+		sk = lab_inet_lookup_listener(s->net, skb, doff,
+					      iph->saddr, s->th->source,
+					      iph->daddr, ntohs(s->th->dest),
+					      inet_iif(skb), inet_sdif(skb));
 	}
 	if (!sk || sk->sk_state != TCP_LISTEN)
 		return NULL;

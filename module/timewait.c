@@ -258,26 +258,25 @@ static bool lab_tw_csum_ok(struct sk_buff *skb,
 static struct sock *lab_tw_lookup(struct net *net, struct sk_buff *skb,
 				  const struct lab_tw_seg *seg)
 {
-	struct inet_hashinfo *hinfo = lab_tcp_death_row(net)->hashinfo;
 	const struct tcphdr *th = seg->th;
 
 	if (seg->family == AF_INET) {
 		const struct iphdr *iph = ip_hdr(skb);
 
-		return __inet_lookup_established(net, hinfo, iph->saddr,
-						 th->source, iph->daddr,
-						 ntohs(th->dest),
-						 inet_iif(skb), inet_sdif(skb));
+		return lab_inet_lookup_established(net, iph->saddr,
+						   th->source, iph->daddr,
+						   ntohs(th->dest),
+						   inet_iif(skb), inet_sdif(skb));
 	}
 #if IS_ENABLED(CONFIG_IPV6)
 	{
 		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 
-		return __inet6_lookup_established(net, hinfo, &ip6h->saddr,
-						  th->source, &ip6h->daddr,
-						  ntohs(th->dest),
-						  inet6_iif(skb),
-						  inet6_sdif(skb));
+		return lab_inet6_lookup_established(net, &ip6h->saddr,
+						    th->source, &ip6h->daddr,
+						    ntohs(th->dest),
+						    inet6_iif(skb),
+						    inet6_sdif(skb));
 	}
 #else
 	return NULL;

@@ -14,8 +14,9 @@ rm -rf out/bench
 mkdir -p out/bench
 rc=0
 for s in "$@"; do
-	kver=$(kver_of "$s")
 	scripts/vm.sh bench "$s" || rc=1
+	# After vm.sh: for unstable it may have just made the chroot.
+	kver=$(kver_of "$s")
 	for f in "out/$kver/files/"*.csv; do
 		[ -e "$f" ] || continue
 		name=${f##*/}

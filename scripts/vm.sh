@@ -10,11 +10,16 @@
 #   bench SERIES   build, boot, run the benchmarks; their CSV files land in
 #                  out/KVER/files/ (QUICK=1 for the short matrix)
 #
-# SERIES is 6.1 or 6.12. The guest runs under TCG (KVM hangs on this host),
-# with panic_on_warn, and is killed after VM_TIMEOUT seconds (default 1500)
-# whatever it is doing, so a hung guest never hangs this script. Test and run
-# output arrives on the guest's second serial port and is streamed here as it
-# comes; the kernel log is kept in out/KVER/console.log.
+# SERIES is 6.1, 6.12 or unstable: Debian unstable's newest kernel, built
+# with a newer gcc than Debian 12's, so the module is compiled in a sid
+# chroot (scripts/unstable-chroot.sh, made on first use, once per machine);
+# its VM runs on the host like the others'.
+#
+# The guest runs under TCG (KVM hangs on this host), with panic_on_warn, and
+# is killed after VM_TIMEOUT seconds (default 1500) whatever it is doing, so
+# a hung guest never hangs this script. Test and run output arrives on the
+# guest's second serial port and is streamed here as it comes; the kernel log
+# is kept in out/KVER/console.log.
 #
 # Exit status: 0 only if the guest finished, every test passed or skipped,
 # and the kernel log holds no WARNING, BUG, Oops or panic.
@@ -26,8 +31,11 @@ shift 2
 
 source "$(dirname "$0")/kernels.sh"
 
+if [ "$series" = unstable ]; then
+	"$TCPLAB_TOP/scripts/unstable-chroot.sh"
+fi
 kver=$(kver_of "$series")
-kdir=/usr/src/linux-headers-$kver
+kdir=$(kdir_of "$kver")
 work=$TCPLAB_OUT/$kver
 mkdir -p "$work"
 
@@ -38,7 +46,14 @@ build_module() {
 	cp -a "$TCPLAB_TOP"/Kbuild "$TCPLAB_TOP"/module "$TCPLAB_TOP"/include "$src/"
 	# C=2 runs sparse on every file, W=1 the extra warnings: both must be
 	# silent, which check.sh verifies from this log.
-	if ! make -C "$kdir" M="$src" W=1 C=2 modules >"$work/build.log" 2>&1; then
+	# A chroot kernel builds with the chroot's toolchain, the copy
+	# bind-mounted at /build.
+	local make=(make -C "$kdir" M="$src")
+	if is_chroot_kver "$kver"; then
+		make=(in_chroot "$TCPLAB_UNSTABLE_CHROOT" --bind "$src"
+		      make -C "${kdir#"$TCPLAB_UNSTABLE_CHROOT"}" M=/build)
+	fi
+	if ! "${make[@]}" W=1 C=2 modules >"$work/build.log" 2>&1; then
 		cat "$work/build.log" >&2
 		echo "vm.sh: module build failed for $kver" >&2
 		return 1

@@ -129,9 +129,28 @@ for l in "$CLI c0" "$CLI c1" "$SRV s0" "$SRV2 s0"; do
 	ip -n "$n" link set "$d" up
 done
 # Different buffer ceilings give the two ends different window scales
-# (server 10, client 5), so a scale sent the wrong way round shows.
+# (server 10, client 5, or 7 from 6.18), so a scale sent the wrong way
+# round shows.
 ip netns exec "$SRV" sysctl -qw net.ipv4.tcp_rmem="4096 131072 33554432"
 ip netns exec "$CLI" sysctl -qw net.ipv4.tcp_rmem="4096 131072 1048576"
+
+# wscale_of NS: the window scale NS offers. tcp_select_initial_window()
+# sizes it for the larger of tcp_rmem[2] and the global net.core.rmem_max:
+# ilog2 of that minus 15, at most 14. 6.18 raised rmem_max's default from
+# 212992 to 4 MiB, which lifts the client's scale from 5 to 7.
+wscale_of() {
+	local rmem2 core space s=0
+	rmem2=$(ip netns exec "$1" sysctl -n net.ipv4.tcp_rmem | awk '{ print $3 }')
+	core=$(sysctl -n net.core.rmem_max)
+	space=$((rmem2 > core ? rmem2 : core))
+	while [ $((space >> (s + 16))) -gt 0 ] && [ $s -lt 14 ]; do
+		s=$((s + 1))
+	done
+	echo "$s"
+}
+WS_SRV=$(wscale_of "$SRV")
+WS_CLI=$(wscale_of "$CLI")
+diag "window scales offered: server $WS_SRV, client $WS_CLI"
 ip netns exec "$CLI" sysctl -qw net.ipv4.tcp_no_metrics_save=1
 dmesg_mark
 
@@ -162,15 +181,16 @@ cookie_run 10.0.1.2 1300 v4
 check "v4_options_same_as_kernel_handshake" \
 	cmp -s <(head -n 1 "$SC_TMP/opts.hook") <(head -n 1 "$SC_TMP/opts.ref")
 check "v4_window_scales_crossed_and_mss_kept" bash -c "
-	grep -q '^ts=1 sack=1 ecn=0 wscale=5,10 mss=1288\$' '$SC_TMP/opts.hook' &&
-	awk 'NR == 2' '$SC_TMP/opts.hook' | grep -q 'wscale=10,5'"
+	[ $WS_CLI != $WS_SRV ] &&
+	grep -q '^ts=1 sack=1 ecn=0 wscale=$WS_CLI,$WS_SRV mss=1288\$' '$SC_TMP/opts.hook' &&
+	awk 'NR == 2' '$SC_TMP/opts.hook' | grep -q 'wscale=$WS_SRV,$WS_CLI'"
 
 PORT=$PORT6 REF=$REF6 cookie_run fd00:1::2 1420 v6
 check "v6_options_same_as_kernel_handshake" \
 	cmp -s <(head -n 1 "$SC_TMP/opts.hook") <(head -n 1 "$SC_TMP/opts.ref")
 cp "$SC_TMP/opts.hook" "$SC_TMP/opts.v6"
 check "v6_window_scales_crossed_and_mss_kept" bash -c "
-	grep -q '^ts=1 sack=1 ecn=0 wscale=5,10 mss=1408\$' '$SC_TMP/opts.v6'"
+	grep -q '^ts=1 sack=1 ecn=0 wscale=$WS_CLI,$WS_SRV mss=1408\$' '$SC_TMP/opts.v6'"
 
 # Timestamps off at the client: nowhere to keep the options, only the MSS
 # survives (the kernel's own cookies behave the same).
