@@ -12,6 +12,8 @@ set -euo pipefail
 kver=$1 kdir=$2 ko=$3 output=$4
 top=$(cd "$(dirname "$0")/.." && pwd)
 root=$(mktemp -d)
+# mktemp makes it 0700: the guest's / must be open to unprivileged users.
+chmod 755 "$root"
 trap 'rm -rf "$root"' EXIT
 
 # Kernel modules the tests and experiments load; dependencies follow.
