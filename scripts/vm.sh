@@ -67,6 +67,8 @@ build_module
 kimg=$(fetch_kernel "$kver")
 "$TCPLAB_TOP/scripts/initramfs.sh" "$kver" "$kimg" "$work/tcp_lab.ko" "$work/initramfs.cpio.gz"
 
+# A full make bench runs about 35 minutes per kernel.
+if [ "$mode" = bench ]; then VM_TIMEOUT=${VM_TIMEOUT:-4800}; fi
 VM_TIMEOUT=${VM_TIMEOUT:-1500}
 VM_MEM=${VM_MEM:-2048}
 VM_CPUS=${VM_CPUS:-2}
