@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target for include/tcp_lab/tw_math.h: the timestamp option
+ * search on an option block of any length and content (copied to a buffer
+ * of exactly its size, so ASan sees any read past it), and the tw_recycle
+ * and TIME_WAIT age decisions on any clocks, where UBSan checks the
+ * wrapping arithmetic. Invariants:
+ *   - a timestamp found is the bytes of a well-formed kind 8, length 10
+ *     option inside the block
+ *   - a SYN with a TSval at least the remembered one is never refused, and
+ *     nothing is refused once the memory has expired
+ *   - a socket is only cut short while its own timer still runs
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tcp_lab/tw_math.h>
+
+static uint32_t take(const uint8_t **p, size_t *n, size_t bytes)
+{
+	uint32_t v = 0;
+
+	while (bytes-- && *n) {
+		v = (v << 8) | **p;
+		(*p)++;
+		(*n)--;
+	}
+	return v;
+}
+
+static int ts_in_block(const uint8_t *b, size_t len, uint32_t tsval,
+		       uint32_t tsecr)
+{
+	size_t i;
+
+	for (i = 0; i + 10 <= len; i++)
+		if (b[i] == 8 && b[i + 1] == 10 &&
+		    lab_get_be32(b + i + 2) == tsval &&
+		    lab_get_be32(b + i + 6) == tsecr)
+			return 1;
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint32_t remembered = take(&data, &size, 4);
+	uint32_t stamp = take(&data, &size, 4);
+	uint32_t now = take(&data, &size, 4);
+	uint32_t window = take(&data, &size, 2);
+	uint32_t tsval = take(&data, &size, 4);
+	unsigned long expires = take(&data, &size, 4);
+	unsigned long jnow = take(&data, &size, 4);
+	unsigned long len = take(&data, &size, 4);
+	unsigned long timeout = take(&data, &size, 4);
+	uint32_t found_val, found_ecr;
+	uint8_t *opts;
+
+	opts = malloc(size ? size : 1);
+	if (!opts)
+		return 0;
+	memcpy(opts, data, size);
+	if (lab_tcp_find_ts(opts, size, &found_val, &found_ecr) &&
+	    !ts_in_block(opts, size, found_val, found_ecr))
+		abort();
+	free(opts);
+
+	if ((int32_t)(tsval - remembered) >= 0 &&
+	    lab_tw_recycle_reject(remembered, stamp, now, window, true, tsval))
+		abort();
+	if (now - stamp >= window &&
+	    lab_tw_recycle_reject(remembered, stamp, now, window, false, 0))
+		abort();
+	if (lab_tw_cut_short(expires, jnow, len, timeout) &&
+	    (long)(expires - jnow) <= 0)
+		abort();
+	return 0;
+}
