@@ -13,6 +13,8 @@
 #   make bench QUICK=1   the short matrix
 #   make unit            userspace unit tests only
 #   make fuzz            libFuzzer targets, FUZZ_TIME seconds each (default 600)
+#   make stress          selftests/stress.sh in the VM on every kernel, with
+#                        STRESS_TIME seconds per timed phase (default 60)
 #   make install         install into /lib/modules/KVER/updates (KDIR's kernel)
 #   make uninstall
 #   make clean
@@ -22,9 +24,10 @@ KERNELS ?= 6.1 6.12
 KERNEL ?= 6.12
 PWD := $(shell pwd)
 
-.PHONY: all modules clean check run shell unit deps bench fuzz install uninstall
+.PHONY: all modules clean check run shell unit deps bench fuzz stress install uninstall
 
 FUZZ_TIME ?= 600
+STRESS_TIME ?= 60
 
 all: modules
 
@@ -63,6 +66,10 @@ fuzz:
 
 check:
 	scripts/check.sh $(KERNELS)
+
+stress:
+	scripts/deps.sh
+	set -e; for k in $(KERNELS); do STRESS_TIME=$(STRESS_TIME) scripts/vm.sh test $$k stress.sh; done
 
 run:
 	scripts/deps.sh

@@ -76,6 +76,7 @@ append="console=ttyS0 panic_on_warn=1 oops=panic panic=-1 loglevel=7"
 append+=" net.ifnames=0 tcplab.mode=$mode"
 [ $# -gt 0 ] && append+=" tcplab.tests=$(IFS=,; echo "$*")"
 [ -n "${QUICK:-}" ] && append+=" tcplab.quick=1"
+[ -n "${STRESS_TIME:-}" ] && append+=" tcplab.stress_time=$STRESS_TIME"
 
 qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "$VM_MEM" -smp "$VM_CPUS"
       -kernel "$kimg/boot/vmlinuz-$kver" -initrd "$work/initramfs.cpio.gz"
