@@ -79,17 +79,20 @@ fi
 awk -F, 'NR == 1 { next }
 	{ g[$1, $2, $3] = $9; ss[$1, $2, $3] = $11; j[$1, $2, $3] = $13; key[$1, $2] = 1 }
 	END {
-		printf "%-24s %-12s %9s %9s %9s %9s %9s %10s %10s %9s %9s\n", "kernel", "scenario",
-			"reno", "cubic", "bbr", "lab_reno", "lab_cubic", "lr/reno", "lc/cubic", "ssrtx c", "ssrtx lc"
 		for (k in key) {
 			split(k, p, SUBSEP)
 			r = g[p[1], p[2], "reno"]; c = g[p[1], p[2], "cubic"]
 			printf "%-24s %-12s %9s %9s %9s %9s %9s %10s %10s %9s %9s\n", p[1], p[2], r, c,
 				g[p[1], p[2], "bbr"], g[p[1], p[2], "lab_reno"], g[p[1], p[2], "lab_cubic"],
-				r > 0 ? sprintf("%.3f", g[p[1], p[2], "lab_reno"] / r) : "-",
-				c > 0 ? sprintf("%.3f", g[p[1], p[2], "lab_cubic"] / c) : "-",
+				(r > 0 ? sprintf("%.3f", g[p[1], p[2], "lab_reno"] / r) : "-"),
+				(c > 0 ? sprintf("%.3f", g[p[1], p[2], "lab_cubic"] / c) : "-"),
 				ss[p[1], p[2], "cubic"], ss[p[1], p[2], "lab_cubic"]
 		}
-	}' "$dir/cc.csv" | sort >"$dir/cc_table.txt"
+	}' "$dir/cc.csv" | sort >"$tmp/rows"
+{
+	printf "%-24s %-12s %9s %9s %9s %9s %9s %10s %10s %9s %9s\n" kernel scenario \
+		reno cubic bbr lab_reno lab_cubic lr/reno lc/cubic "ssrtx c" "ssrtx lc"
+	cat "$tmp/rows"
+} >"$dir/cc_table.txt"
 awk -F, 'NR > 1 && $8 == 2 { printf "jain %s %s %s\n", $1, $3, $13 }' "$dir/cc.csv" >>"$dir/cc_table.txt"
 cat "$dir/cc_table.txt"
