@@ -43,11 +43,11 @@ time.sleep(86400)' &
 	ns_create PIN || return 1
 	ip netns exec "$PIN" nft -f - <<-EOF
 	table inet pin {
-		chain pre { type filter hook prerouting priority 0; }
-		chain in { type filter hook input priority 0; }
-		chain fwd { type filter hook forward priority 0; }
-		chain out { type filter hook output priority 0; }
-		chain post { type filter hook postrouting priority 0; }
+		chain pin_pre { type filter hook prerouting priority 0; }
+		chain pin_in { type filter hook input priority 0; }
+		chain pin_fwd { type filter hook forward priority 0; }
+		chain pin_out { type filter hook output priority 0; }
+		chain pin_post { type filter hook postrouting priority 0; }
 	}
 	EOF
 }
@@ -160,7 +160,8 @@ flood_flip() {
 	sc_flood_topology || return 1
 	all_features_on "$SRV" 8000
 	ns_write "$SRV" /proc/sys/net/ipv4/tcp_syncookies 1
-	sc_server "$SRV" 10.0.1.2 8000 16 || return 1
+	# Any address: the flood comes to 10.0.2.2, the client to 10.0.1.2.
+	sc_server "$SRV" 0.0.0.0 8000 16 || return 1
 	sc_flood_start S 8000 flood
 	end=$(( $(date +%s) + T ))
 	while [ "$(date +%s)" -lt "$end" ]; do

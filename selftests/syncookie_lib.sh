@@ -25,13 +25,13 @@ s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_TIMESTAMPNS", 35), 1)
 time.sleep(86400)' &
 	_lab_pids+=($!)
 	ns_create SC_PIN || return 1
-	ip netns exec "$SC_PIN" nft -f - 2>/dev/null <<-EOF
+	ip netns exec "$SC_PIN" nft -f - <<-EOF || return 1
 	table inet pin {
-		chain pre { type filter hook prerouting priority 0; }
-		chain in { type filter hook input priority 0; }
-		chain fwd { type filter hook forward priority 0; }
-		chain out { type filter hook output priority 0; }
-		chain post { type filter hook postrouting priority 0; }
+		chain pin_pre { type filter hook prerouting priority 0; }
+		chain pin_in { type filter hook input priority 0; }
+		chain pin_fwd { type filter hook forward priority 0; }
+		chain pin_out { type filter hook output priority 0; }
+		chain pin_post { type filter hook postrouting priority 0; }
 	}
 	EOF
 	sc_set "$SC_PIN" syncookie_mode 2

@@ -110,6 +110,9 @@ def churn(args):
             samples.write(f"{int((now - start) * 1000)},{tw_count()},{ok}\n")
             next_sample += 0.1
         s = socket.socket()
+        # A SYN dropped (tw_recycle) would otherwise block for minutes of
+        # SYN retransmissions; such a connection counts as "other".
+        s.settimeout(2.0)
         try:
             s.connect((args.addr, args.port))
             ok += 1
