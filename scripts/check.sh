@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # check.sh [SERIES...]: everything `make check` runs, in KTAP, ending with
-# one line "N passed, N failed, N skipped" over every test on every kernel.
+# "# N skipped" and a last line "N passed, N failed" over every test on
+# every kernel.
 #
 #   1. dependencies (scripts/deps.sh)
 #   2. static checks per kernel: the module builds with W=1 and sparse

@@ -32,6 +32,8 @@ BEGIN { pass = 0; fail = 0; skip = 0; reset_leaves() }
 }
 
 END {
-	printf "%d passed, %d failed, %d skipped\n", pass, fail, skip
+	# The totals line comes last, as CI reads it: "N passed, N failed".
+	printf "# %d skipped\n", skip
+	printf "%d passed, %d failed\n", pass, fail
 	exit fail > 0
 }
