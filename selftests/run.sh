@@ -9,6 +9,8 @@ cd "$(dirname "$0")" || exit 1
 
 timeout_s=$(sed -n 's/^timeout=//p' settings 2>/dev/null)
 timeout_s=${timeout_s:-300}
+# `make stress STRESS_TIME=N` runs stress.sh's long version: more time.
+[ -n "${STRESS_TIME:-}" ] && timeout_s=$((timeout_s + 10 * STRESS_TIME))
 
 if [ $# -gt 0 ]; then
 	progs=("$@")
