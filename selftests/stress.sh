@@ -31,27 +31,6 @@ HELPER=$(dirname "$0")/tw_helper.py
 MEM_TOL_KB=$((32 * 1024))
 SLAB_TOL_KB=$((8 * 1024))
 
-# Netfilter hook points and timestamps held on from the start, so that the
-# module's own hooks coming and going never flip a static key (see
-# sc_pin_static_keys: under TCG that live patching can oops a CPU).
-pin_static_keys() {
-	python3 -c 'import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_TIMESTAMPNS", 35), 1)
-time.sleep(86400)' &
-	_lab_pids+=($!)
-	ns_create PIN || return 1
-	ip netns exec "$PIN" nft -f - <<-EOF
-	table inet pin {
-		chain pin_pre { type filter hook prerouting priority 0; }
-		chain pin_in { type filter hook input priority 0; }
-		chain pin_fwd { type filter hook forward priority 0; }
-		chain pin_out { type filter hook output priority 0; }
-		chain pin_post { type filter hook postrouting priority 0; }
-	}
-	EOF
-}
-
 settle() {
 	local i
 	# Deleted namespaces are freed by a workqueue, after RCU.
@@ -207,7 +186,10 @@ tw_churn() {
 
 dmesg_mark
 ktap_plan 7
-pin_static_keys || skip_all "cannot pin the static keys (nft)"
+# Hook points and timestamps held on from the start, so that the module's
+# own hooks coming and going never flip a static key (see syncookie_lib.sh).
+sc_pin_hook_points || skip_all "cannot pin the static keys (nft)"
+PIN=$SC_PIN
 settle
 avail0=$(mem_kb MemAvailable) slab0=$(mem_kb Slab)
 diag "start: MemAvailable ${avail0} kB, Slab ${slab0} kB; STRESS_TIME=${T}s"

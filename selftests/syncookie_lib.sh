@@ -18,7 +18,9 @@ trap 'lab_cleanup; rm -rf "$SC_TMP"' EXIT
 # the patch site (an "int3" oops, e.g. in netif_rx_internal). Held from the
 # start by a socket wanting timestamps and hooks in a namespace of their
 # own, the branches never flip mid-test.
-sc_pin_static_keys() {
+# sc_pin_hook_points does the part that needs no module: stress.sh unloads
+# it while the pins hold.
+sc_pin_hook_points() {
 	python3 -c 'import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_TIMESTAMPNS", 35), 1)
@@ -34,6 +36,10 @@ time.sleep(86400)' &
 		chain pin_post { type filter hook postrouting priority 0; }
 	}
 	EOF
+}
+
+sc_pin_static_keys() {
+	sc_pin_hook_points || return 1
 	sc_set "$SC_PIN" syncookie_mode 2
 	sleep 0.5
 }
