@@ -210,7 +210,7 @@ dmesg_since_mark() {
 
 # no_kernel_warnings: nothing alarming logged since dmesg_mark.
 no_kernel_warnings() {
-	! dmesg_since_mark | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|refcount_t|list_(add|del) corruption'
+	! dmesg_since_mark | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|refcount_t|list_(add|del) corruption|UBSAN:|KASAN:|suspected memory leaks'
 }
 
 # Tracing: a private tracefs instance per test, so tests do not see each

@@ -26,9 +26,12 @@ if [ "$T" -ge 60 ]; then NS_COUNT=200 LOADS=20; else NS_COUNT=40 LOADS=5; fi
 D=/proc/sys/net/tcp_lab
 HELPER=$(dirname "$0")/tw_helper.py
 # Tolerances for "back where it started", after caches are dropped: the
-# kernel's own caches (dentries of 200 namespaces' /proc and /sys, per-CPU
-# pages) do not all come back at once.
-MEM_TOL_KB=$((32 * 1024))
+# kernel's own caches (per-CPU page lists, page fragments, the direct map
+# split by module loads) do not all come back. Measured on 2 GiB guests:
+# MemAvailable -10 to -35 MiB after the 15 s pass and -18 MiB after the
+# 60 s one with 5 times the namespaces, so it does not grow with the work;
+# slab within 2 MiB. Leaks themselves are kmemleak's job (make check-debug).
+MEM_TOL_KB=$((64 * 1024))
 SLAB_TOL_KB=$((8 * 1024))
 
 settle() {
@@ -46,6 +49,14 @@ settle() {
 
 mem_kb() {	# mem_kb FIELD
 	awk -v f="$1:" '$1 == f { print $2 }' /proc/meminfo
+}
+
+# The meminfo fields that moved by 1 MiB or more since snapshot $1, so a
+# failing memory check says where the memory went.
+meminfo_moved() {
+	awk 'NR == FNR { a[$1] = $2; next }
+	     ($1 in a) && ($2 - a[$1] >= 1024 || a[$1] - $2 >= 1024) {
+		printf "%s %+d MiB  ", $1, ($2 - a[$1]) / 1024 }' "$1" /proc/meminfo
 }
 
 all_features_on() {	# all_features_on NS PORTS
@@ -192,6 +203,8 @@ sc_pin_hook_points || skip_all "cannot pin the static keys (nft)"
 PIN=$SC_PIN
 settle
 avail0=$(mem_kb MemAvailable) slab0=$(mem_kb Slab)
+MEM0=$(mktemp)
+cp /proc/meminfo "$MEM0"
 diag "start: MemAvailable ${avail0} kB, Slab ${slab0} kB; STRESS_TIME=${T}s"
 
 check "load_unload_under_flows" load_loop
@@ -204,8 +217,10 @@ settle
 refcnt=$(cat /sys/module/tcp_lab/refcnt)
 avail1=$(mem_kb MemAvailable) slab1=$(mem_kb Slab)
 diag "end: MemAvailable ${avail1} kB ($(( (avail1 - avail0) / 1024 )) MiB), Slab ${slab1} kB ($(( (slab1 - slab0) / 1024 )) MiB); refcnt ${refcnt}"
+diag "moved: $(meminfo_moved "$MEM0")"
+rm -f "$MEM0"
 check "module_refcount_back_to_0" test "$refcnt" = 0
-check "memory_back_within_32MiB_avail_8MiB_slab" \
+check "memory_back_within_64MiB_avail_8MiB_slab" \
 	test $((avail0 - avail1)) -le $MEM_TOL_KB -a $((slab1 - slab0)) -le $SLAB_TOL_KB
 check "no_kernel_warnings" no_kernel_warnings
 ktap_finished
