@@ -13,6 +13,9 @@
 #   make bench QUICK=1   the short matrix
 #   make unit            userspace unit tests only
 #   make fuzz            libFuzzer targets, FUZZ_TIME seconds each (default 600)
+#   make check-debug     build (once) a 6.12 kernel with KASAN, lockdep,
+#                        kmemleak, UBSAN; the selftests and the short stress
+#                        on it, failing on any report from those
 #   make stress          selftests/stress.sh in the VM on every kernel, with
 #                        STRESS_TIME seconds per timed phase (default 60)
 #   make install         install into /lib/modules/KVER/updates (KDIR's kernel)
@@ -24,7 +27,7 @@ KERNELS ?= 6.1 6.12
 KERNEL ?= 6.12
 PWD := $(shell pwd)
 
-.PHONY: all modules clean check run shell unit deps bench fuzz stress install uninstall
+.PHONY: all modules clean check check-debug run shell unit deps bench fuzz stress install uninstall
 
 FUZZ_TIME ?= 600
 STRESS_TIME ?= 60
@@ -66,6 +69,9 @@ fuzz:
 
 check:
 	scripts/check.sh $(KERNELS)
+
+check-debug:
+	scripts/check.sh --vm-only debug
 
 stress:
 	scripts/deps.sh

@@ -11,15 +11,24 @@
 #   3. userspace unit tests (ASan + UBSan), a short libFuzzer pass, DKMS
 #   4. the selftests in the VM, once per kernel
 #
-# The whole log is also kept in out/check.log.
+# check.sh --vm-only SERIES...: steps 1, 2 and 4 only (make check-debug).
+#
+# The whole log is also kept in out/check.log (out/check-SERIES.log with
+# --vm-only).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 source scripts/kernels.sh
+vm_only=0
+if [ "${1:-}" = --vm-only ]; then
+	vm_only=1
+	shift
+fi
 [ $# -gt 0 ] || set -- 6.1 6.12
 mkdir -p out
 log=out/check.log
+[ $vm_only = 1 ] && log="out/check-$(IFS=-; echo "$*").log"
 : >"$log"
 
 n=0
@@ -66,6 +75,13 @@ run_all() {
 		fi
 	done
 
+	[ $vm_only = 1 ] || host_checks
+	vm_checks "$@"
+}
+
+# Everything that runs on the host once, whichever the kernels.
+host_checks() {
+	local targets
 	checkpatch 2>&1 | sed 's/^/# /'
 	result "${PIPESTATUS[0]}" "static: checkpatch clean"
 
@@ -80,12 +96,14 @@ run_all() {
 	result "${PIPESTATUS[0]}" "kselftest: installed into linux-source-6.12's tree, run by run_kselftest.sh"
 
 	# A short fuzzing pass: about a minute shared by all targets.
-	local targets
 	targets=$(ls selftests/unit/fuzz/fuzz_*.c | wc -l)
 	make -s -C selftests/unit/fuzz run FUZZ_TIME=$(( 60 / (targets ? targets : 1) )) 2>&1 |
 		grep -v '^make' | sed 's/^/# /'
 	result "${PIPESTATUS[0]}" "fuzz: libFuzzer targets (ASan+UBSan), short pass"
+}
 
+vm_checks() {
+	local s kver t0
 	for s in "$@"; do
 		t0=$(date +%s)
 		kver=$(kver_of "$s" 2>/dev/null) || kver=$s

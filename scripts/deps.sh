@@ -20,7 +20,8 @@ PKGS=(
 	gnuplot-nox					# benchmark plots
 	linux-perf					# perf record of the tracepoint, in the VM
 	clang llvm libclang-rt-14-dev			# sanitizers, libFuzzer
-	linux-source-6.12				# checkpatch.pl
+	linux-source-6.12				# checkpatch.pl; the debug kernel
+	flex bison bc libelf-dev libssl-dev		# building the debug kernel
 )
 
 missing() {

@@ -136,6 +136,8 @@ add_kmod() {
 for m in "${KMODS[@]}"; do
 	add_kmod "$m"
 done
+# A kernel with everything built in (the debug kernel) ships none of them.
+mkdir -p "$root/lib/modules/$kver"
 cp "$moddir"/modules.builtin* "$moddir"/modules.order "$root/lib/modules/$kver/" 2>/dev/null || true
 depmod -b "$root" "$kver"
 

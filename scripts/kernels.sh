@@ -8,6 +8,9 @@ TCPLAB_OUT=${TCPLAB_OUT:-$TCPLAB_TOP/out}
 # The Debian unstable toolchain chroot for the "unstable" series
 # (scripts/unstable-chroot.sh makes it).
 TCPLAB_UNSTABLE_CHROOT=${TCPLAB_UNSTABLE_CHROOT:-$TCPLAB_CACHE/unstable-chroot}
+# The debug kernel of make check-debug (scripts/debug-kernel.sh builds it):
+# source, build tree and installed image.
+TCPLAB_DEBUG_DIR=${TCPLAB_DEBUG_DIR:-$TCPLAB_CACHE/debug}
 
 # kver_of SERIES: the newest installed headers of that series, e.g.
 # 6.1 -> 6.1.0-56-amd64, 6.12 -> 6.12.117+deb12-amd64; unstable -> the
@@ -20,7 +23,11 @@ kver_of() {
 	unstable)
 		pat="$TCPLAB_UNSTABLE_CHROOT/usr/src/linux-headers-[0-9]*-amd64"
 		hint="run scripts/unstable-chroot.sh" ;;
-	*)	echo "unknown kernel series '$1' (known: 6.1 6.12 unstable)" >&2; return 1 ;;
+	debug)
+		cat "$TCPLAB_DEBUG_DIR/kver" 2>/dev/null ||
+			{ echo "no debug kernel: run scripts/debug-kernel.sh" >&2; return 1; }
+		return 0 ;;
+	*)	echo "unknown kernel series '$1' (known: 6.1 6.12 unstable debug)" >&2; return 1 ;;
 	esac
 	# shellcheck disable=SC2086
 	ls -d $pat 2>/dev/null | sed 's|.*/linux-headers-||' | grep -Ev -- '-(rt|cloud)-amd64$' |
@@ -33,6 +40,8 @@ kver_of() {
 kdir_of() {
 	if [ -d "/usr/src/linux-headers-$1" ]; then
 		echo "/usr/src/linux-headers-$1"
+	elif is_debug_kver "$1"; then
+		echo "$TCPLAB_DEBUG_DIR/build"
 	else
 		echo "$TCPLAB_UNSTABLE_CHROOT/usr/src/linux-headers-$1"
 	fi
@@ -42,6 +51,11 @@ kdir_of() {
 is_chroot_kver() {
 	[ ! -d "/usr/src/linux-headers-$1" ] &&
 		[ -d "$TCPLAB_UNSTABLE_CHROOT/usr/src/linux-headers-$1" ]
+}
+
+# is_debug_kver KVER: the kernel is the debug kernel built here.
+is_debug_kver() {
+	[ "$(cat "$TCPLAB_DEBUG_DIR/kver" 2>/dev/null)" = "$1" ]
 }
 
 # in_chroot DIR [--bind HOSTDIR] CMD...: run CMD inside the chroot DIR with
@@ -91,6 +105,10 @@ kernel_download() {
 # and links give them the older layout.
 fetch_kernel() {
 	local kver=$1 dir="$TCPLAB_CACHE/kernels/$1" tmp parts
+	if is_debug_kver "$kver"; then
+		echo "$TCPLAB_DEBUG_DIR/image"
+		return 0
+	fi
 	if [ ! -e "$dir/.complete" ]; then
 		if is_chroot_kver "$kver"; then
 			tmp=$(mktemp -d "$TCPLAB_UNSTABLE_CHROOT/tmp/image.XXXXXX")

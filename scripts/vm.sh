@@ -34,6 +34,13 @@ source "$(dirname "$0")/kernels.sh"
 if [ "$series" = unstable ]; then
 	"$TCPLAB_TOP/scripts/unstable-chroot.sh"
 fi
+if [ "$series" = debug ]; then
+	"$TCPLAB_TOP/scripts/debug-kernel.sh" >/dev/null
+	# KASAN, lockdep and kmemleak make it several times slower, and KASAN's
+	# shadow and kmemleak's metadata want memory.
+	VM_TIMEOUT=${VM_TIMEOUT:-7200}
+	VM_MEM=${VM_MEM:-3072}
+fi
 kver=$(kver_of "$series")
 kdir=$(kdir_of "$kver")
 work=$TCPLAB_OUT/$kver
@@ -133,7 +140,7 @@ if [ -z "$done_line" ]; then
 elif [ "$done_line" != "TCPLAB-DONE rc=0" ]; then
 	fail=1
 fi
-if grep -aE 'WARNING:|BUG:|Oops|Kernel panic|general protection fault|UBSAN:|KASAN:' "$console" >"$work/kernel-problems.log"; then
+if grep -aE 'WARNING:|BUG:|Oops|Kernel panic|general protection fault|UBSAN:|KASAN:|suspected memory leaks|INFO: trying to register non-static key' "$console" >"$work/kernel-problems.log"; then
 	echo "vm.sh: $kver: kernel log has problems:" >&2
 	cat "$work/kernel-problems.log" >&2
 	fail=1

@@ -71,7 +71,10 @@ all_features_on() {	# all_features_on NS PORTS
 # Phase 1: LOADS times, two flows hold the module and rmmod must fail;
 # once they end it must succeed.
 load_loop() {
-	local i refused=0 unloaded=0 p1 p2
+	local i refused=0 unloaded=0 p1 p2 ft=2
+	# On a debug kernel a connection takes seconds to start: flows long
+	# enough that rmmod meets them.
+	debug_kernel && ft=10
 	ns_create L_CLI L_SRV
 	veth_pair "$L_CLI" 10.0.9.1/24 "$L_SRV" 10.0.9.2/24
 	tc -n "$L_CLI" qdisc add dev veth0 root netem delay 5ms rate 50mbit
@@ -80,11 +83,11 @@ load_loop() {
 	wait_for 10 bash -c "ip netns exec $L_SRV ss -tlnH 'sport = :5202' | grep -q ."
 	for i in $(seq "$LOADS"); do
 		[ -e /proc/net/tcp_lab ] || insmod "$TCPLAB_KO" || break
-		ip netns exec "$L_CLI" iperf3 -c 10.0.9.2 -p 5201 -C lab_cubic -t 2 >/dev/null 2>&1 &
+		ip netns exec "$L_CLI" iperf3 -c 10.0.9.2 -p 5201 -C lab_cubic -t $ft >/dev/null 2>&1 &
 		p1=$!
-		ip netns exec "$L_CLI" iperf3 -c 10.0.9.2 -p 5202 -C lab_reno -t 2 >/dev/null 2>&1 &
+		ip netns exec "$L_CLI" iperf3 -c 10.0.9.2 -p 5202 -C lab_reno -t $ft >/dev/null 2>&1 &
 		p2=$!
-		wait_for 5 bash -c "ip netns exec $L_CLI ss -tinH | grep -q lab_reno &&
+		wait_for $((ft + 3)) bash -c "ip netns exec $L_CLI ss -tinH | grep -q lab_reno &&
 			ip netns exec $L_CLI ss -tinH | grep -q lab_cubic"
 		rmmod tcp_lab 2>/dev/null || refused=$((refused + 1))
 		wait "$p1" "$p2"
