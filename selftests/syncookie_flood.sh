@@ -61,6 +61,9 @@ timing_check "mode1_legit_success_at_least_99pct" ok_at_least mode1 990
 timing_check "mode2_legit_success_at_least_99pct" ok_at_least mode2 990
 check "mode2_syn_queue_empty_under_flood" \
 	bash -c "! grep -qv '^0\$' '$SC_TMP/mode2.synrecv'"
+# Which connections were in SYN-RECV, and why the hook passed SYNs.
+[ -s "$SC_TMP/mode2.synrecv_socks" ] && diag "$(sort -u "$SC_TMP/mode2.synrecv_socks")"
+diag "$(ns_read "$SRV" /proc/net/tcp_lab | awk '$1 ~ /^syncookie_/ && $2 != 0' | tr '\n' ' ')"
 check "undefended_syn_queue_fills_under_flood" \
 	bash -c "grep -qv '^0\$' '$SC_TMP/none.synrecv'"
 check "cookies_established_the_legit_connections" \

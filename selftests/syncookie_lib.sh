@@ -183,7 +183,10 @@ sc_measure() {
 	ip netns exec "$CLI" python3 "$SC_PEER" burst 10.0.1.2 "$port" \
 		--count "$count" --interval 0.01 --timeout 1 >"$SC_TMP/$name.out" &
 	burst=$!
+	: >"$SC_TMP/$name.synrecv_socks"
 	for i in 1 2 3 4; do
+		ip netns exec "$SRV" ss -tnH state syn-recv "sport = :$port" \
+			>>"$SC_TMP/$name.synrecv_socks"
 		sc_syn_recv "$SRV" "$port"
 		sleep 0.5
 	done >"$SC_TMP/$name.synrecv"

@@ -22,8 +22,8 @@ done
 section "experiment: slow start ends at net.tcp_lab.init_ssthresh"
 # RFC 5681: slow start runs while cwnd < ssthresh. Two namespaces, one with
 # the kernel's "infinite" initial ssthresh and one with 20 segments, send the
-# same 3 s flow with lab_reno over a 20 ms netem path; cwnd is sampled as
-# `ss -ti` shows it.
+# same 3 s lab_reno flow over a 20 Mbit/s, 20 ms netem path with a 100-packet
+# queue; cwnd and ssthresh come from the sender's TCP_INFO.
 ns_create SRV A B
 ip link add veth0 netns "$A" type veth peer name va netns "$SRV"
 ip link add veth0 netns "$B" type veth peer name vb netns "$SRV"
@@ -35,39 +35,32 @@ ip -n "$SRV" link set va up
 ip -n "$SRV" link set vb up
 for c in "$A" "$B"; do
 	ip -n "$c" link set veth0 up
-	tc -n "$c" qdisc add dev veth0 root netem delay 20ms limit 10000
-	ns_write "$c" /proc/sys/net/ipv4/tcp_congestion_control lab_reno
+	tc -n "$c" qdisc add dev veth0 root netem delay 20ms rate 20mbit limit 100
 	ns_write "$c" /proc/sys/net/ipv4/tcp_no_metrics_save 1
 done
 ns_write "$B" /proc/sys/net/tcp_lab/init_ssthresh 20
-bg_in "$SRV" iperf3 -s -B 0.0.0.0 >/dev/null 2>&1
-wait_for 10 bash -c "ip netns exec $SRV ss -tln | grep -q 5201"
+bg_in "$SRV" python3 /tcplab/guest/lib/ccflow.py sink 5001
+wait_for 10 bash -c "ip netns exec $SRV ss -tln | grep -q 5001"
 
-flow() {	# flow NS DST: print "t cwnd ssthresh" samples of a 3 s flow
-	local ns=$1 dst=$2 t
-	ip netns exec "$ns" iperf3 -c "$dst" -t 3 >/dev/null 2>&1 &
-	local pid=$!
-	for t in $(seq 0 0.25 3); do
-		ip netns exec "$ns" ss -tin dst "$dst" dport = 5201 |
-			awk -v t="$t" '/cwnd:/ {
-				c = "-"; s = "inf"
-				for (i = 1; i <= NF; i++) {
-					if ($i ~ /^cwnd:/) c = substr($i, 6)
-					if ($i ~ /^ssthresh:/) s = substr($i, 10)
-				}
-				last = t " " c " " s
-			} END { if (last != "") print last }'
-		sleep 0.25
-	done
-	wait $pid
+flow() {	# flow NS DST: "t cwnd ssthresh" every 0.25 s of a 3 s flow
+	ip netns exec "$1" python3 /tcplab/guest/lib/ccflow.py send "$2" 5001 lab_reno 3 |
+		python3 -c '
+import json, sys
+nxt = 0.0
+for t, c, s in json.load(sys.stdin)["series"]:
+    if t >= nxt:
+        print("%.2f %d %s" % (nxt, c, s if s else "inf"))
+        nxt += 0.25'
 }
 # One after the other: under TCG two flows at once would share one CPU.
 flow "$A" 10.1.1.2 >/tmp/flow-default
 flow "$B" 10.1.2.2 >/tmp/flow-ssthresh
-paste /tmp/flow-default /tmp/flow-ssthresh |
+paste -d ' ' /tmp/flow-default /tmp/flow-ssthresh |
 	awk 'BEGIN { printf "%6s  %-22s %-22s\n", "t(s)", "default: cwnd/ssthr", "init_ssthresh=20" }
 	     { printf "%6s  %-22s %-22s\n", $1, $2 "/" $3, $5 "/" $6 }'
-echo "(with ssthresh 20 the cwnd leaves slow start at 20 and grows ~1 segment per RTT)"
+echo "(default: slow start doubles cwnd each RTT until the 100-packet queue"
+echo " overflows; with ssthresh 20 it leaves slow start at 20 and grows ~1 segment per RTT)"
+ns_reset
 
 section "experiment: five congestion controls over one path"
 # 10 Mbit/s bottleneck, 40 ms RTT, 1 BDP of buffer: each algorithm alone for
