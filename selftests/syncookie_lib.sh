@@ -107,8 +107,12 @@ sc_ss_opts() {
 }
 
 # sc_syn_recv NS [PORT]: request socks in NS's SYN queues (of PORT's).
+# ss's syn-recv also lists a child a cookie ACK just created, until that
+# ACK has moved it to ESTABLISHED (long enough to be seen on a debug
+# kernel); only a request sock has its SYN-ACK timer on.
 sc_syn_recv() {
-	ip netns exec "$1" ss -tnH state syn-recv ${2:+"sport = :$2"} | wc -l
+	ip netns exec "$1" ss -tnoH state syn-recv ${2:+"sport = :$2"} |
+		awk '/timer:\(on,/ { n++ } END { print n + 0 }'
 }
 
 # sc_syns_add_up NS: every SYN the hook saw was answered, passed (with a
@@ -185,7 +189,7 @@ sc_measure() {
 	burst=$!
 	: >"$SC_TMP/$name.synrecv_socks"
 	for i in 1 2 3 4; do
-		ip netns exec "$SRV" ss -tnH state syn-recv "sport = :$port" \
+		ip netns exec "$SRV" ss -tnoH state syn-recv "sport = :$port" \
 			>>"$SC_TMP/$name.synrecv_socks"
 		sc_syn_recv "$SRV" "$port"
 		sleep 0.5
