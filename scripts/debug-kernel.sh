@@ -6,7 +6,7 @@
 # (boot/vmlinuz-KVER, lib/modules/KVER/). The source is Debian's
 # linux-source-6.12; the configuration is allnoconfig plus
 # scripts/debug-kernel.config. A change of that file or of the source
-# package rebuilds it. Takes about an hour of both cores here.
+# package rebuilds it. Took 14 minutes of both cores here.
 set -euo pipefail
 
 source "$(dirname "$0")/kernels.sh"

@@ -54,6 +54,12 @@ sc_snap() {
 	ns_read "$1" /proc/net/tcp_lab >"$SC_TMP/snap.${1:-init}"
 }
 
+# sc_moved NS: "name +delta" for every counter that moved since sc_snap.
+sc_moved() {
+	ns_read "$1" /proc/net/tcp_lab | awk 'NR == FNR { a[$1] = $2; next }
+		$2 != a[$1] { printf "%s +%d ", $1, $2 - a[$1] }' "$SC_TMP/snap.${1:-init}" -
+}
+
 sc_delta() {
 	local now was
 	now=$(counter "$1" "$2") || return 1
@@ -111,8 +117,12 @@ sc_ss_opts() {
 # ACK has moved it to ESTABLISHED (long enough to be seen on a debug
 # kernel); only a request sock has its SYN-ACK timer on.
 sc_syn_recv() {
-	ip netns exec "$1" ss -tnoH state syn-recv ${2:+"sport = :$2"} |
-		awk '/timer:\(on,/ { n++ } END { print n + 0 }'
+	ip netns exec "$1" ss -tnoH state syn-recv ${2:+"sport = :$2"} | sc_count_reqs
+}
+
+# sc_count_reqs: the request socks in `ss -tnoH state syn-recv` output.
+sc_count_reqs() {
+	awk '/timer:\(on,/ { n++ } END { print n + 0 }'
 }
 
 # sc_syns_add_up NS: every SYN the hook saw was answered, passed (with a
@@ -189,9 +199,8 @@ sc_measure() {
 	burst=$!
 	: >"$SC_TMP/$name.synrecv_socks"
 	for i in 1 2 3 4; do
-		ip netns exec "$SRV" ss -tnoH state syn-recv "sport = :$port" \
-			>>"$SC_TMP/$name.synrecv_socks"
-		sc_syn_recv "$SRV" "$port"
+		ip netns exec "$SRV" ss -tnoH state syn-recv "sport = :$port" |
+			tee -a "$SC_TMP/$name.synrecv_socks" | sc_count_reqs
 		sleep 0.5
 	done >"$SC_TMP/$name.synrecv"
 	wait $burst
