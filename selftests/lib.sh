@@ -179,8 +179,46 @@ lab_cleanup() {
 		eval "$c" 2>/dev/null
 	done
 	ns_reset
+	# The pins last: the namespaces above took their hooks away first.
+	if [ -n "${PIN_NS:-}" ]; then
+		ip netns del "$PIN_NS" 2>/dev/null
+		kill "$_lab_pin_pid" 2>/dev/null
+		wait "$_lab_pin_pid" 2>/dev/null
+	fi
 }
 trap lab_cleanup EXIT
+
+# pin_static_keys: keep the receive path's static branches still for the
+# rest of the test. Packet sockets (scapy, hping3) turn packet timestamps on
+# and off as they come and go, and the first or last netfilter hook at a
+# hook point (ours, conntrack's, a table's such as dumbbell's loss rule)
+# turns that point on or off; each flip live-patches code other CPUs are
+# running, and under TCG a CPU can trip over the patch site (an "int3"
+# oops in netif_rx_internal; a bogus refcount warning in
+# __netif_receive_skb_core). Held from the start by a socket wanting
+# timestamps and an nft table at every IPv4/IPv6 hook point in a namespace
+# of their own (PIN_NS), the branches never flip mid-test. ns_reset leaves
+# both alone; they go at exit, after every other namespace. Needs no module.
+pin_static_keys() {
+	[ -n "${PIN_NS:-}" ] && return 0
+	python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_TIMESTAMPNS", 35), 1)
+time.sleep(86400)' &
+	_lab_pin_pid=$!
+	PIN_NS=lab-pin-$$
+	ip netns add "$PIN_NS" || return 1
+	ip -n "$PIN_NS" link set lo up
+	ip netns exec "$PIN_NS" nft -f - <<-EOF || return 1
+	table inet pin {
+		chain pin_pre { type filter hook prerouting priority 0; }
+		chain pin_in { type filter hook input priority 0; }
+		chain pin_fwd { type filter hook forward priority 0; }
+		chain pin_out { type filter hook output priority 0; }
+		chain pin_post { type filter hook postrouting priority 0; }
+	}
+	EOF
+}
 
 # wait_for TIMEOUT_S CMD...: poll CMD every 0.1 s until it succeeds.
 wait_for() {

@@ -97,22 +97,8 @@ load_loop() {
 	done
 	[ -e /proc/net/tcp_lab ] || insmod "$TCPLAB_KO"
 	diag "load loop: $LOADS rounds, rmmod refused under flows $refused, clean after $unloaded"
-	ns_reset_keep_pin
+	ns_reset
 	[ "$refused" = "$LOADS" ] && [ "$unloaded" = "$LOADS" ]
-}
-
-# ns_reset, but the pin namespace and its process stay.
-ns_reset_keep_pin() {
-	local p n keep_pid=${_lab_pids[0]}
-	for p in "${_lab_pids[@]:1}"; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	for n in "${_lab_ns[@]}"; do
-		[ "$n" = "$PIN" ] || ip netns del "$n" 2>/dev/null
-	done
-	_lab_pids=("$keep_pid")
-	_lab_ns=("$PIN")
 }
 
 # Phase 2: NS_COUNT namespaces, in pairs, every feature on in both, a
@@ -175,7 +161,7 @@ flood_flip() {
 	sc_send "$CLI" 10.0.1.2 8000 --bytes 20000
 	local rc=$?
 	sc_flood_stop
-	ns_reset_keep_pin
+	ns_reset
 	return $rc
 }
 
@@ -194,16 +180,15 @@ tw_churn() {
 	wait_for 10 bash -c "ip netns exec $T_SRV ss -tlnH 'sport = :9000' | grep -q ."
 	out=$(ip netns exec "$T_CLI" python3 "$HELPER" churn 10.0.7.2 9000 "$T")
 	diag "TIME_WAIT churn ${T}s: $out, early ends $(counter "$T_CLI" tw_timeout_killed) (client) $(counter "$T_SRV" tw_timeout_killed) (server)"
-	ns_reset_keep_pin
+	ns_reset
 	case $out in ok=0*|"") return 1 ;; esac
 }
 
 dmesg_mark
 ktap_plan 7
 # Hook points and timestamps held on from the start, so that the module's
-# own hooks coming and going never flip a static key (see syncookie_lib.sh).
-sc_pin_hook_points || skip_all "cannot pin the static keys (nft)"
-PIN=$SC_PIN
+# own hooks coming and going never flip a static key (see lib.sh).
+pin_static_keys || skip_all "cannot pin the static keys (nft)"
 settle
 avail0=$(mem_kb MemAvailable) slab0=$(mem_kb Slab)
 MEM0=$(mktemp)

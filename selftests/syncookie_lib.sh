@@ -10,37 +10,12 @@ SC_SYSCTL=/proc/sys/net/tcp_lab
 SC_TMP=$(mktemp -d)
 trap 'lab_cleanup; rm -rf "$SC_TMP"' EXIT
 
-# sc_pin_static_keys: keep the receive path's static branches still while
-# the test runs. Packet sockets (scapy, hping3) turn packet timestamps on and
-# off as they come and go, and the first or last netfilter hook at a hook
-# point (ours, conntrack's, a table's) turns that point on or off; each flip
-# live-patches code other CPUs are running, and under TCG a CPU can trip over
-# the patch site (an "int3" oops, e.g. in netif_rx_internal). Held from the
-# start by a socket wanting timestamps and hooks in a namespace of their
-# own, the branches never flip mid-test.
-# sc_pin_hook_points does the part that needs no module: stress.sh unloads
-# it while the pins hold.
-sc_pin_hook_points() {
-	python3 -c 'import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_TIMESTAMPNS", 35), 1)
-time.sleep(86400)' &
-	_lab_pids+=($!)
-	ns_create SC_PIN || return 1
-	ip netns exec "$SC_PIN" nft -f - <<-EOF || return 1
-	table inet pin {
-		chain pin_pre { type filter hook prerouting priority 0; }
-		chain pin_in { type filter hook input priority 0; }
-		chain pin_fwd { type filter hook forward priority 0; }
-		chain pin_out { type filter hook output priority 0; }
-		chain pin_post { type filter hook postrouting priority 0; }
-	}
-	EOF
-}
-
+# sc_pin_static_keys: pin_static_keys (lib.sh), and our own hooks on in the
+# pin namespace too, so that a test's namespaces turning the module's hooks
+# on and off never makes them the first or last at their hook points.
 sc_pin_static_keys() {
-	sc_pin_hook_points || return 1
-	sc_set "$SC_PIN" syncookie_mode 2
+	pin_static_keys || return 1
+	sc_set "$PIN_NS" syncookie_mode 2
 	sleep 0.5
 }
 
