@@ -11,6 +11,9 @@
 #   make shell           boot the VM with the module loaded, interactive
 #   make bench           benchmarks on every kernel: out/bench/*.csv, *.png
 #   make bench QUICK=1   the short matrix
+#   make bench BENCH=cc REPS=3 CC_ONLY=r50,two
+#                        only the cc benchmark, 3 runs per cell (medians),
+#                        only the scenarios named r50* and two*
 #   make unit            userspace unit tests only
 #   make fuzz            libFuzzer targets, FUZZ_TIME seconds each (default 600)
 #   make check-debug     build (once) a 6.12 kernel with KASAN, lockdep,
@@ -88,4 +91,4 @@ shell:
 
 bench:
 	scripts/deps.sh
-	QUICK=$(QUICK) scripts/bench.sh $(KERNELS)
+	QUICK=$(QUICK) BENCH="$(BENCH)" REPS=$(REPS) CC_ONLY=$(CC_ONLY) scripts/bench.sh $(KERNELS)

@@ -7,8 +7,11 @@
 #   test  SERIES   build, make the initramfs, boot, run the selftests
 #   run   SERIES   build, boot, load the module, run the experiments report
 #   shell SERIES   build, boot, load the module, interactive shell
-#   bench SERIES   build, boot, run the benchmarks; their CSV files land in
-#                  out/KVER/files/ (QUICK=1 for the short matrix)
+#   bench SERIES [NAME...]
+#                  build, boot, run the benchmarks (all, or those NAMEd:
+#                  cc, syncookie, ...); their CSV files land in
+#                  out/KVER/files/ (QUICK=1 for the short matrix, REPS and
+#                  CC_ONLY as bench.sh says)
 #
 # SERIES is 6.1, 6.12 or unstable: Debian unstable's newest kernel, built
 # with a newer gcc than Debian 12's, so the module is compiled in a sid
@@ -74,8 +77,9 @@ build_module
 kimg=$(fetch_kernel "$kver")
 "$TCPLAB_TOP/scripts/initramfs.sh" "$kver" "$kimg" "$work/tcp_lab.ko" "$work/initramfs.cpio.gz"
 
-# A full make bench runs about 35 minutes per kernel.
-if [ "$mode" = bench ]; then VM_TIMEOUT=${VM_TIMEOUT:-4800}; fi
+# A full make bench runs about 35 minutes per kernel, each further
+# repetition (REPS) of the congestion-control matrix about 30 more.
+if [ "$mode" = bench ]; then VM_TIMEOUT=${VM_TIMEOUT:-$((2400 + 2400 * ${REPS:-1}))}; fi
 VM_TIMEOUT=${VM_TIMEOUT:-1500}
 VM_MEM=${VM_MEM:-2048}
 VM_CPUS=${VM_CPUS:-2}
@@ -84,6 +88,8 @@ append+=" net.ifnames=0 tcplab.mode=$mode"
 [ $# -gt 0 ] && append+=" tcplab.tests=$(IFS=,; echo "$*")"
 [ -n "${QUICK:-}" ] && append+=" tcplab.quick=1"
 [ -n "${STRESS_TIME:-}" ] && append+=" tcplab.stress_time=$STRESS_TIME"
+[ -n "${REPS:-}" ] && append+=" tcplab.reps=$REPS"
+[ -n "${CC_ONLY:-}" ] && append+=" tcplab.cc_only=$CC_ONLY"
 
 qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "$VM_MEM" -smp "$VM_CPUS"
       -kernel "$kimg/boot/vmlinuz-$kver" -initrd "$work/initramfs.cpio.gz"

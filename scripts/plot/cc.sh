@@ -4,7 +4,8 @@
 # cc.sh DIR: plots from DIR/cc.csv and DIR/cc_cwnd.csv (make bench):
 #   cc_goodput.png  goodput per scenario and algorithm, one panel per kernel
 #   cc_cwnd.png     cwnd over time per algorithm in the "cwnd" scenario
-#   cc_table.txt    the CSV as a table, with lab_* / kernel ratios
+#   cc_table.txt    the CSV as a table, with lab_* / kernel ratios, and
+#                   with repetitions (cc_runs.csv) every run's ratios
 set -euo pipefail
 dir=$1
 [ -s "$dir/cc.csv" ] || exit 0
@@ -51,7 +52,7 @@ done
 
 if [ -s "$dir/cc_cwnd.csv" ]; then
 	for k in $kernels; do
-		for a in $algos; do
+		for a in $algos cubic_hs_delay; do
 			awk -F, -v k="$k" -v a="$a" 'NR > 1 && $1 == k && $3 == a { print $4, $6 }' \
 				"$dir/cc_cwnd.csv" >"$tmp/cwnd-$k-$a.dat"
 		done
@@ -65,7 +66,8 @@ if [ -s "$dir/cc_cwnd.csv" ]; then
 			echo "set title 'cwnd over time, 10 Mbit/s, 80 ms, 2 BDP buffer, kernel $k'"
 			printf "plot "
 			sep=""
-			for a in $algos; do
+			for a in $algos cubic_hs_delay; do
+				[ -s "$tmp/cwnd-$k-$a.dat" ] || continue
 				printf "%s'%s' using 1:2 with lines lw 2 title '%s'" "$sep" "$tmp/cwnd-$k-$a.dat" "$a"
 				sep=", "
 			done
@@ -95,4 +97,28 @@ awk -F, 'NR == 1 { next }
 	cat "$tmp/rows"
 } >"$dir/cc_table.txt"
 awk -F, 'NR > 1 && $8 == 2 { printf "jain %s %s %s\n", $1, $3, $13 }' "$dir/cc.csv" >>"$dir/cc_table.txt"
+awk -F, 'NR > 1 && $3 == "cubic_hs_delay" {
+	printf "cubic, delay detector only: %s %s goodput %s ss_retrans %s\n", $1, $2, $9, $11 }' \
+	"$dir/cc.csv" >>"$dir/cc_table.txt"
+# With repetitions: every run's ratio, to show the spread behind a median.
+if [ -s "$dir/cc_runs.csv" ] && awk -F, 'NR > 1 && $14 > 1 { f = 1 } END { exit !f }' "$dir/cc_runs.csv"; then
+	awk -F, 'NR == 1 { next }
+		{ g[$1, $2, $14, $3] = $9; j[$1, $2, $14, $3] = $13; k[$1, $2] = 1; if ($14 > n) n = $14 }
+		END {
+			for (x in k) {
+				split(x, p, SUBSEP)
+				lr = lc = jn = ""
+				for (r = 1; r <= n; r++) {
+					if (g[p[1], p[2], r, "reno"] > 0)
+						lr = lr sprintf(" %.3f", g[p[1], p[2], r, "lab_reno"] / g[p[1], p[2], r, "reno"])
+					if (g[p[1], p[2], r, "cubic"] > 0)
+						lc = lc sprintf(" %.3f", g[p[1], p[2], r, "lab_cubic"] / g[p[1], p[2], r, "cubic"])
+					if (j[p[1], p[2], r, "lab_cubic"] != "")
+						jn = jn sprintf(" %s", j[p[1], p[2], r, "lab_cubic"])
+				}
+				printf "runs %s %s lr/reno:%s lc/cubic:%s%s\n", p[1], p[2], lr, lc,
+					(jn != "" ? " jain lab_cubic:" jn : "")
+			}
+		}' "$dir/cc_runs.csv" | sort >>"$dir/cc_table.txt"
+fi
 cat "$dir/cc_table.txt"
