@@ -68,7 +68,10 @@ if [ -s "$dir/cc_cwnd.csv" ]; then
 			sep=""
 			for a in $algos cubic_hs_delay; do
 				[ -s "$tmp/cwnd-$k-$a.dat" ] || continue
-				printf "%s'%s' using 1:2 with lines lw 2 title '%s'" "$sep" "$tmp/cwnd-$k-$a.dat" "$a"
+				# The variant in black: it lies on cubic's line most of the time.
+				style="lw 2"
+				[ "$a" = cubic_hs_delay ] && style="lw 2 lc rgb 'black'"
+				printf "%s'%s' using 1:2 with lines %s title '%s'" "$sep" "$tmp/cwnd-$k-$a.dat" "$style" "$a"
 				sep=", "
 			done
 			echo
