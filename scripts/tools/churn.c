@@ -110,10 +110,13 @@ static void set_port(struct sockaddr_storage *ss, int port)
 		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 }
 
-static void parse_addrs(char *list)
+static void parse_addrs(const char *arg)
 {
-	char *tok, *save = NULL;
+	char *list = strdup(arg), *tok, *save = NULL;
 
+	if (!list)
+		die("strdup");
+	/* A copy: strtok_r() on argv would change what ps shows. */
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		struct sockaddr_in *s4 = (void *)&o.addr[o.naddr];
 		struct sockaddr_in6 *s6 = (void *)&o.addr[o.naddr];
@@ -130,6 +133,7 @@ static void parse_addrs(char *list)
 			usage("bad address");
 		}
 	}
+	free(list);
 }
 
 /* A TcpExt counter of this namespace, -1 if there is none. */
