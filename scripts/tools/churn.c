@@ -102,6 +102,24 @@ static double cpu_s(void)
 	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
+/*
+ * Time this thread spent runnable but waiting for a CPU (schedstat's
+ * second field), -1 if unknown: other load on the machine, which makes a
+ * run's rate say little about the kernel path it measures.
+ */
+static double runq_wait_s(void)
+{
+	FILE *f = fopen("/proc/thread-self/schedstat", "r");
+	unsigned long long run, wait;
+	int n;
+
+	if (!f)
+		return -1;
+	n = fscanf(f, "%llu %llu", &run, &wait);
+	fclose(f);
+	return n == 2 ? wait / 1e9 : -1;
+}
+
 static void set_port(struct sockaddr_storage *ss, int port)
 {
 	if (ss->ss_family == AF_INET)
@@ -213,7 +231,7 @@ out:
 static int client(void)
 {
 	static long long fails[NERR + 1];
-	double t0, t, end, last, max_lat = 0, c0;
+	double t0, t, end, last, max_lat = 0, c0, w0;
 	long long ok = 0, failed = 0, *ivals = NULL, tw0;
 	int nival = 0, i, d = 0, ndst, port, e;
 	char *req;
@@ -235,6 +253,7 @@ static int client(void)
 	/* TIME_WAIT sockets not created because tcp_max_tw_buckets was hit. */
 	tw0 = tcpext("TCPTimeWaitOverflow");
 	c0 = cpu_s();
+	w0 = runq_wait_s();
 	t0 = last = now_s();
 	end = t0 + o.secs;
 	/* Addresses vary fastest, then ports: each destination takes an
@@ -265,9 +284,10 @@ static int client(void)
 	printf("{\"tool\":\"tcplab-churn\",\"mode\":\"client\",\"destinations\":%d,"
 	       "\"completed\":%lld,\"failed\":%lld,\"duration_s\":%.6f,"
 	       "\"conn_per_s\":%.1f,\"max_conn_ms\":%.3f,\"cpu_busy\":%.3f,"
-	       "\"tw_overflow\":%lld,\"failures\":{",
+	       "\"runq_wait_s\":%.3f,\"tw_overflow\":%lld,\"failures\":{",
 	       ndst, ok, failed, t - t0, ok / (t - t0), max_lat * 1000,
-	       (cpu_s() - c0) / (t - t0), tw0 < 0 || tw1 < 0 ? -1 : tw1 - tw0);
+	       (cpu_s() - c0) / (t - t0), w0 < 0 ? -1 : runq_wait_s() - w0,
+	       tw0 < 0 || tw1 < 0 ? -1 : tw1 - tw0);
 	for (i = 0, e = 0; i <= NERR; i++) {
 		if (!fails[i])
 			continue;
@@ -294,7 +314,7 @@ static void on_signal(int sig)
 
 static struct {
 	long long accepted, closed, errors, echoed, max_ready, ovf0;
-	double t0, c0;
+	double t0, c0, w0;
 } st;
 
 static void server_stats(const char *event)
@@ -305,10 +325,11 @@ static void server_stats(const char *event)
 	printf("{\"tool\":\"tcplab-churn\",\"mode\":\"server\",\"event\":\"%s\","
 	       "\"accepted\":%lld,\"closed\":%lld,\"errors\":%lld,\"echoed\":%lld,"
 	       "\"max_ready\":%lld,\"listen_overflows\":%lld,\"wall_s\":%.3f,"
-	       "\"cpu_busy\":%.3f}\n",
+	       "\"cpu_busy\":%.3f,\"runq_wait_s\":%.3f}\n",
 	       event, st.accepted, st.closed, st.errors, st.echoed, st.max_ready,
 	       ovf < 0 || st.ovf0 < 0 ? -1 : ovf - st.ovf0,
-	       wall, wall > 0 ? (cpu_s() - st.c0) / wall : 0);
+	       wall, wall > 0 ? (cpu_s() - st.c0) / wall : 0,
+	       st.w0 < 0 ? -1 : runq_wait_s() - st.w0);
 	fflush(stdout);
 }
 
@@ -369,6 +390,7 @@ static int server(void)
 	signal(SIGPIPE, SIG_IGN);
 	st.t0 = now_s();
 	st.c0 = cpu_s();
+	st.w0 = runq_wait_s();
 	/* SYNs dropped because an accept queue was full: a server that did
 	 * not keep up (the whole namespace's, so run it alone there).
 	 */

@@ -324,6 +324,24 @@ static int if_counters(uint64_t *tx, uint64_t *txdrop)
 	return ret;
 }
 
+/*
+ * Time this thread spent runnable but waiting for a CPU (schedstat's
+ * second field), -1 if unknown: other load on the machine, which makes a
+ * run's rate say little about the kernel path it measures.
+ */
+static double runq_wait_s(void)
+{
+	FILE *f = fopen("/proc/thread-self/schedstat", "r");
+	unsigned long long run, wait;
+	int n;
+
+	if (!f)
+		return -1;
+	n = fscanf(f, "%llu %llu", &run, &wait);
+	fclose(f);
+	return n == 2 ? wait / 1e9 : -1;
+}
+
 static int parse_addr(const char *s, uint8_t *a)
 {
 	if (inet_pton(AF_INET, s, a) == 1)
@@ -451,7 +469,7 @@ int main(int argc, char **argv)
 	struct sockaddr_ll ll;
 	struct rusage ru;
 	int fd, len, i, have_tx;
-	double elapsed, achieved;
+	double elapsed, achieved, w0;
 
 	parse_args(argc, argv);
 	if (o.cpu >= 0) {
@@ -517,6 +535,7 @@ int main(int argc, char **argv)
 	quantum = o.rate / 20000 > 1 ? o.rate / 20000 : 1;
 	have_tx = if_counters(&tx0, &txd0) == 0;
 
+	w0 = runq_wait_s();
 	t0 = now_ns();
 	mrate = o.rate * 1000;
 	stop_ns = o.rate ? 0 : (uint64_t)(o.secs * 1e9);
@@ -609,8 +628,10 @@ int main(int argc, char **argv)
 		printf("\"tx_packets\":%llu,\"tx_dropped\":%llu,",
 		       (unsigned long long)(tx1 - tx0),
 		       (unsigned long long)(txd1 - txd0));
-	printf("\"max_late_us\":%llu,\"wakeups\":%llu,\"cpu_user_s\":%.3f,\"cpu_sys_s\":%.3f,\"seed\":%llu}\n",
+	printf("\"max_late_us\":%llu,\"wakeups\":%llu,\"runq_wait_s\":%.3f,"
+	       "\"cpu_user_s\":%.3f,\"cpu_sys_s\":%.3f,\"seed\":%llu}\n",
 	       (unsigned long long)(max_late / 1000), (unsigned long long)wakeups,
+	       w0 < 0 ? -1 : runq_wait_s() - w0,
 	       ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
 	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
 	       (unsigned long long)o.seed);
