@@ -231,8 +231,8 @@ out:
 static int client(void)
 {
 	static long long fails[NERR + 1];
-	double t0, t, end, last, max_lat = 0, c0, w0;
-	long long ok = 0, failed = 0, *ivals = NULL, tw0;
+	double t0, t, end, last, max_lat = 0, c0, w0, w;
+	long long ok = 0, failed = 0, *ivals = NULL, tw0, tw1;
 	int nival = 0, i, d = 0, ndst, port, e;
 	char *req;
 
@@ -279,14 +279,16 @@ static int client(void)
 		if (nival && (int)((t - t0) * 1000 / o.interval_ms) < nival)
 			ivals[(int)((t - t0) * 1000 / o.interval_ms)]++;
 	}
-	long long tw1 = tcpext("TCPTimeWaitOverflow");
+	tw1 = tcpext("TCPTimeWaitOverflow");
+	w = w0 < 0 ? -1 : runq_wait_s() - w0;
 
 	printf("{\"tool\":\"tcplab-churn\",\"mode\":\"client\",\"destinations\":%d,"
 	       "\"completed\":%lld,\"failed\":%lld,\"duration_s\":%.6f,"
 	       "\"conn_per_s\":%.1f,\"max_conn_ms\":%.3f,\"cpu_busy\":%.3f,"
-	       "\"runq_wait_s\":%.3f,\"tw_overflow\":%lld,\"failures\":{",
+	       "\"runq_wait_s\":%.3f,\"conn_per_run_s\":%.1f,"
+	       "\"tw_overflow\":%lld,\"failures\":{",
 	       ndst, ok, failed, t - t0, ok / (t - t0), max_lat * 1000,
-	       (cpu_s() - c0) / (t - t0), w0 < 0 ? -1 : runq_wait_s() - w0,
+	       (cpu_s() - c0) / (t - t0), w, ok / (t - t0 - (w > 0 ? w : 0)),
 	       tw0 < 0 || tw1 < 0 ? -1 : tw1 - tw0);
 	for (i = 0, e = 0; i <= NERR; i++) {
 		if (!fails[i])
