@@ -48,8 +48,6 @@
 
 static struct {
 	int serve;
-	struct sockaddr_storage addr[MAX_DST];
-	socklen_t alen[MAX_DST];
 	int naddr;
 	int port_lo, port_hi;
 	double secs;
@@ -59,6 +57,9 @@ static struct {
 	int timeout_ms;
 	int cpu;
 } o = { .msg = 32, .interval_ms = 1000, .timeout_ms = 2000, .cpu = -1 };
+
+static struct sockaddr_storage addr[MAX_DST];	/* -d or -a, port unset */
+static socklen_t alen[MAX_DST];
 
 static void die(const char *what)
 {
@@ -136,17 +137,17 @@ static void parse_addrs(const char *arg)
 		die("strdup");
 	/* A copy: strtok_r() on argv would change what ps shows. */
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		struct sockaddr_in *s4 = (void *)&o.addr[o.naddr];
-		struct sockaddr_in6 *s6 = (void *)&o.addr[o.naddr];
+		struct sockaddr_in *s4 = (void *)&addr[o.naddr];
+		struct sockaddr_in6 *s6 = (void *)&addr[o.naddr];
 
 		if (o.naddr == MAX_DST)
 			usage("too many addresses");
 		if (inet_pton(AF_INET, tok, &s4->sin_addr) == 1) {
 			s4->sin_family = AF_INET;
-			o.alen[o.naddr++] = sizeof(*s4);
+			alen[o.naddr++] = sizeof(*s4);
 		} else if (inet_pton(AF_INET6, tok, &s6->sin6_addr) == 1) {
 			s6->sin6_family = AF_INET6;
-			o.alen[o.naddr++] = sizeof(*s6);
+			alen[o.naddr++] = sizeof(*s6);
 		} else {
 			usage("bad address");
 		}
@@ -261,11 +262,11 @@ static int client(void)
 	 * stay a small part of the range and connect()'s search stays short.
 	 */
 	for (t = t0; t < end; d = (d + 1) % ndst) {
-		struct sockaddr_storage *ss = &o.addr[d % o.naddr];
+		struct sockaddr_storage *ss = &addr[d % o.naddr];
 
 		port = o.port_lo + d / o.naddr;
 		set_port(ss, port);
-		e = one(ss, o.alen[d % o.naddr], req);
+		e = one(ss, alen[d % o.naddr], req);
 		t = now_s();
 		if (t - last > max_lat)
 			max_lat = t - last;
@@ -351,11 +352,11 @@ static int server(void)
 	double deadline;
 
 	if (!o.naddr) {
-		struct sockaddr_in *s4 = (void *)&o.addr[0];
+		struct sockaddr_in *s4 = (void *)&addr[0];
 
 		s4->sin_family = AF_INET;
 		s4->sin_addr.s_addr = htonl(INADDR_ANY);
-		o.alen[o.naddr++] = sizeof(*s4);
+		alen[o.naddr++] = sizeof(*s4);
 	}
 	/* As many connections as the system allows, not the soft 1024. */
 	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
@@ -369,16 +370,16 @@ static int server(void)
 		die("setup");
 	for (a = 0; a < o.naddr; a++) {
 		for (p = o.port_lo; p <= o.port_hi; p++) {
-			int fd = socket(o.addr[a].ss_family,
+			int fd = socket(addr[a].ss_family,
 					SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 			if (fd < 0)
 				die("socket");
 			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one_, sizeof(one_));
-			if (o.addr[a].ss_family == AF_INET6)
+			if (addr[a].ss_family == AF_INET6)
 				setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one_, sizeof(one_));
-			set_port(&o.addr[a], p);
-			if (bind(fd, (struct sockaddr *)&o.addr[a], o.alen[a]) ||
+			set_port(&addr[a], p);
+			if (bind(fd, (struct sockaddr *)&addr[a], alen[a]) ||
 			    listen(fd, 4096))
 				die("bind/listen");
 			ev = (struct epoll_event){ EPOLLIN, { .u64 = (1ULL << 63) | fd } };
