@@ -7,7 +7,7 @@
  * 9.7k to 22k SYN/s when asked for one rate, so a benchmark measured the
  * generator. Here a token bucket paced on CLOCK_MONOTONIC decides how many
  * packets are due; if the sender cannot send them in time it says so in its
- * result (kept_up false, achieved_pps) instead of quietly sending fewer.
+ * result (kept_up false, offered_pps) instead of quietly sending fewer.
  *
  * One JSON object on stdout at the end; diagnostics on stderr; exit 0 when
  * the run happened (even if it fell behind), 1 on a runtime error, 2 on a
@@ -468,8 +468,8 @@ int main(int argc, char **argv)
 	struct ifreq ifr = { 0 };
 	struct sockaddr_ll ll;
 	struct rusage ru;
-	int fd, len, i, have_tx;
-	double elapsed, achieved, w0;
+	int fd, len, i, have_tx, kept_up, sndbuf = 8 << 20;
+	double elapsed, span, achieved, offered, w0;
 
 	parse_args(argc, argv);
 	if (o.cpu >= 0) {
@@ -498,6 +498,14 @@ int main(int argc, char **argv)
 		die("packet socket");
 	if (bind(fd, (struct sockaddr *)&ll, sizeof(ll)))
 		die("bind packet socket");
+	/* Frames queued on another CPU (a veth peer under RPS) stay charged
+	 * to this socket until processed; with the default send buffer the
+	 * sender blocks and the victim paces the flood. A flood is not
+	 * flow-controlled: with room for more than a backlog holds, the
+	 * receiver's overload shows as refused frames (xmit_drops) instead.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", o.ifname);
 	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
 		die("SIOCGIFHWADDR");
@@ -614,16 +622,22 @@ int main(int argc, char **argv)
 	 * middle would, not a lower rate. max_late_us shows both.
 	 */
 	elapsed = (t - t0) / 1e9;
-	achieved = sent / (o.rate ? asked / o.rate : elapsed);
+	span = o.rate ? asked / o.rate : elapsed;
+	achieved = sent / span;
+	/* The sender kept pace if it offered what fell due; frames the
+	 * device refused are the receiver's overload, not the sender's.
+	 */
+	offered = (sent + drops) / span;
+	kept_up = !o.rate || offered >= 0.98 * o.rate;
 	printf("{\"tool\":\"tcplab-flood\",\"kind\":\"%s\",\"family\":%d,"
 	       "\"ifname\":\"%s\",\"rate\":%.0f,\"asked\":%llu,\"sent\":%llu,"
 	       "\"xmit_drops\":%llu,\"lost_tokens\":%llu,\"duration_s\":%.6f,"
-	       "\"achieved_pps\":%.1f,\"kept_up\":%s,",
+	       "\"offered_pps\":%.1f,\"achieved_pps\":%.1f,\"kept_up\":%s,",
 	       o.kind == SYN ? "syn" : "ack", o.family == AF_INET ? 4 : 6,
 	       o.ifname, o.rate, o.rate ? (unsigned long long)asked : 0ULL,
 	       (unsigned long long)sent, (unsigned long long)drops,
-	       (unsigned long long)lost, elapsed, achieved,
-	       !o.rate || achieved >= 0.98 * o.rate ? "true" : "false");
+	       (unsigned long long)lost, elapsed, offered, achieved,
+	       kept_up ? "true" : "false");
 	if (have_tx)
 		printf("\"tx_packets\":%llu,\"tx_dropped\":%llu,",
 		       (unsigned long long)(tx1 - tx0),
@@ -635,8 +649,8 @@ int main(int argc, char **argv)
 	       ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
 	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
 	       (unsigned long long)o.seed);
-	if (o.rate && achieved < 0.98 * o.rate)
-		fprintf(stderr, "tcplab-flood: fell behind: %.0f pps of %.0f asked\n",
-			achieved, o.rate);
+	if (!kept_up)
+		fprintf(stderr, "tcplab-flood: fell behind: offered %.0f pps of %.0f asked\n",
+			offered, o.rate);
 	return 0;
 }
