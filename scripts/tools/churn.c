@@ -345,6 +345,7 @@ static int server(void)
 {
 	struct epoll_event ev, evs[256];
 	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block, waitmask;
 	struct rlimit rl;
 	static char buf[65536];
 	unsigned char *state;
@@ -387,6 +388,15 @@ static int server(void)
 				die("epoll_ctl");
 		}
 	}
+	/* The signals are let in only inside epoll_pwait(): one arriving
+	 * while events are handled would otherwise wait for the next event,
+	 * and a snapshot asked for after the last connection never come.
+	 */
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -404,7 +414,7 @@ static int server(void)
 	fflush(stdout);
 
 	while (!got_term && (!deadline || now_s() < deadline)) {
-		n = epoll_wait(ep, evs, 256, deadline ? 100 : -1);
+		n = epoll_pwait(ep, evs, 256, deadline ? 100 : -1, &waitmask);
 		if (got_usr1) {
 			got_usr1 = 0;
 			server_stats("snapshot");
