@@ -54,15 +54,16 @@
 struct lab_cubic {
 	u64	epoch_us;	/* start of this avoidance epoch, 0 = none */
 	u64	prior_epoch_us;	/* saved for undo */
+	u64	last_ack_us;	/* for the idle-restart shift of the epoch */
 	u32	w_max;		/* window before the last reduction, segments */
 	u32	prior_w_max;
 	u32	cwnd_prior;	/* cwnd when the last reduction began */
+	u32	prior_cwnd_prior;
 	u32	k;		/* ticks (1/1024 s) from epoch to W_max */
 	u32	prior_k;
 	u32	cnt;		/* ACKed segments per +1 cwnd, from W_cubic */
 	u32	last_cwnd;	/* cwnd when cnt was computed */
 	u32	last_update_us;	/* low bits of tcp_mstamp then */
-	u32	last_ack_us;	/* for the idle-restart shift of the epoch */
 	u32	w_est;		/* Reno-friendly estimate, segments */
 	u32	est_acked;	/* ACKed segments not yet in w_est */
 	u32	min_rtt_us;	/* lowest RTT sample of the connection */
@@ -101,6 +102,7 @@ static void lab_cubic_trace(struct sock *sk, const struct lab_cubic *ca,
 		     div_u64(tcp_sk(sk)->tcp_mstamp - ca->epoch_us,
 			     USEC_PER_MSEC) : 0;
 	t.min_rtt_us = ca->min_rtt_us;
+	t.w_est = ca->w_est;
 	trace_lab_cc(sk, &t);
 }
 
@@ -110,17 +112,6 @@ static void lab_cubic_hspp_new_round(struct sock *sk, struct lab_cubic *ca)
 	ca->last_round_min = ca->cur_round_min;
 	ca->cur_round_min = U32_MAX;
 	ca->rtt_samples = 0;
-}
-
-/* Start over: a new connection, or one that timed out. */
-static void lab_cubic_reset(struct lab_cubic *ca)
-{
-	ca->epoch_us = 0;
-	ca->k = 0;
-	ca->cnt = 0;
-	ca->last_cwnd = 0;
-	ca->w_est = 0;
-	ca->est_acked = 0;
 }
 
 static void lab_cubic_init(struct sock *sk)
@@ -227,7 +218,7 @@ static void lab_cubic_pkts_acked(struct sock *sk,
 	struct tcp_sock *tp = tcp_sk(sk);
 	u32 rtt;
 
-	ca->last_ack_us = (u32)tp->tcp_mstamp;
+	ca->last_ack_us = tp->tcp_mstamp;
 	if (sample->rtt_us <= 0)
 		return;
 	rtt = sample->rtt_us;
@@ -331,6 +322,7 @@ static u32 lab_cubic_ssthresh(struct sock *sk)
 	ca->prior_epoch_us = ca->epoch_us;
 	ca->prior_phase = ca->phase;
 	ca->prior_hystart = ca->hystart;
+	ca->prior_cwnd_prior = ca->cwnd_prior;
 
 	ca->cwnd_prior = cwnd;
 	ca->w_max = lab_cubic_w_max_after_loss(cwnd, ca->w_max, ca->beta,
@@ -347,9 +339,15 @@ static u32 lab_cubic_undo_cwnd(struct sock *sk)
 	struct lab_cubic *ca = inet_csk_ca(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
 
+	/*
+	 * The reduction never happened (RFC 9438, 4.9): the curve, the
+	 * window it started from, and W_est, which no reduction touches
+	 * (a new epoch starts it again), carry on where they were.
+	 */
 	ca->w_max = ca->prior_w_max;
 	ca->k = ca->prior_k;
 	ca->epoch_us = ca->prior_epoch_us;
+	ca->cwnd_prior = ca->prior_cwnd_prior;
 	ca->last_cwnd = 0;
 	/* A spurious loss in slow start: slow start (and HyStart++) go on. */
 	ca->phase = ca->prior_phase;
@@ -365,11 +363,12 @@ static void lab_cubic_set_state(struct sock *sk, u8 new_state)
 	struct lab_cubic *ca = inet_csk_ca(sk);
 
 	/*
-	 * A timeout: the path may have changed entirely. Forget the epoch;
-	 * W_max (set by ssthresh just before) is where the next one aims.
+	 * A timeout: the path may have changed entirely. Forget the epoch
+	 * (the next one starts W_est afresh); W_max, set by ssthresh just
+	 * before, is where it aims. An undo brings all of it back.
 	 */
 	if (new_state == TCP_CA_Loss) {
-		lab_cubic_reset(ca);
+		ca->epoch_us = 0;
 		ca->hystart = 0;
 		ca->phase = TCP_LAB_PHASE_SS;
 	}
@@ -379,7 +378,7 @@ static void lab_cubic_cwnd_event(struct sock *sk, enum tcp_ca_event event)
 {
 	struct lab_cubic *ca = inet_csk_ca(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
-	s32 idle;
+	u64 epoch;
 
 	if (event != CA_EVENT_TX_START || !ca->epoch_us)
 		return;
@@ -388,11 +387,10 @@ static void lab_cubic_cwnd_event(struct sock *sk, enum tcp_ca_event event)
 	 * curve should not have advanced while the application was silent,
 	 * so shift the epoch by the time since the last ACK.
 	 */
-	idle = (s32)((u32)tp->tcp_mstamp - ca->last_ack_us);
-	if (idle > 0) {
-		ca->epoch_us += idle;
-		if (ca->epoch_us > tp->tcp_mstamp)
-			ca->epoch_us = tp->tcp_mstamp;
+	epoch = lab_cubic_idle_shift(ca->epoch_us, ca->last_ack_us,
+				     tp->tcp_mstamp);
+	if (epoch != ca->epoch_us) {
+		ca->epoch_us = epoch;
 		lab_cubic_trace(sk, ca, LAB_EV_IDLE);
 	}
 }

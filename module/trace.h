@@ -78,6 +78,7 @@ TRACE_EVENT(lab_cc,
 		__field(__u32, k_ms)
 		__field(__u32, epoch_ms)
 		__field(__u32, min_rtt_us)
+		__field(__u32, w_est)
 	),
 
 	TP_fast_assign(
@@ -94,14 +95,16 @@ TRACE_EVENT(lab_cc,
 		__entry->k_ms = t->k_ms;
 		__entry->epoch_ms = t->epoch_ms;
 		__entry->min_rtt_us = t->min_rtt_us;
+		__entry->w_est = t->w_est;
 	),
 
-	TP_printk("src=%pISpc dst=%pISpc algo=%s event=%s phase=%s cwnd=%u ssthresh=%u srtt_us=%u w_max=%u k_ms=%u epoch_ms=%u min_rtt_us=%u",
+	TP_printk("src=%pISpc dst=%pISpc algo=%s event=%s phase=%s cwnd=%u ssthresh=%u srtt_us=%u w_max=%u k_ms=%u epoch_ms=%u min_rtt_us=%u w_est=%u",
 		  __entry->saddr, __entry->daddr,
 		  lab_show_algo(__entry->algo), lab_show_event(__entry->event),
 		  lab_show_phase(__entry->phase), __entry->cwnd,
 		  __entry->ssthresh, __entry->srtt_us, __entry->w_max,
-		  __entry->k_ms, __entry->epoch_ms, __entry->min_rtt_us)
+		  __entry->k_ms, __entry->epoch_ms, __entry->min_rtt_us,
+		  __entry->w_est)
 );
 
 #endif /* _TCP_LAB_TRACE_H */

@@ -14,7 +14,7 @@ import sys
 LINE = re.compile(r'\s(\d+\.\d+): lab_cc: src=(\S+) dst=(\S+) algo=(\S+) '
                   r'event=(\S+) phase=(\S+) cwnd=(\d+) ssthresh=(\d+) '
                   r'srtt_us=(\d+) w_max=(\d+) k_ms=(\d+) epoch_ms=(\d+) '
-                  r'min_rtt_us=(\d+)')
+                  r'min_rtt_us=(\d+)(?: w_est=(\d+))?')
 
 
 def events(path):
@@ -31,6 +31,7 @@ def events(path):
             for i, k in enumerate(('cwnd', 'ssthresh', 'srtt_us', 'w_max',
                                    'k_ms', 'epoch_ms', 'min_rtt_us')):
                 e[k] = int(m.group(7 + i))
+            e['w_est'] = int(m.group(14)) if m.group(14) else None
             flows.setdefault(e['flow'], []).append(e)
     if not flows:
         return []
@@ -181,6 +182,28 @@ def hystart(path):
                                    exit_['t'] < first_loss['t']) else 0))
 
 
+def undo(path):
+    """After an undone reduction the Reno-friendly estimate W_est is what
+    it was before it (RFC 9438, 4.9), not started again from nothing: the
+    first avoidance ACK after each undo has W_est at least half of cwnd."""
+    ev = events(path)
+    undos = [i for i, e in enumerate(ev) if e['event'] == 'undo']
+    checked = bad = 0
+    for i in undos:
+        nxt = next((e for e in ev[i + 1:] if e['event'] == 'ack'
+                    and e['phase'] == 'ca'), None)
+        if nxt is None or nxt['w_est'] is None:
+            continue
+        checked += 1
+        diag('undo at %.3f: next avoidance ACK cwnd %d w_est %d' % (
+            ev[i]['t'], nxt['cwnd'], nxt['w_est']))
+        if nxt['w_est'] * 2 < nxt['cwnd']:
+            bad += 1
+    diag('%d undo events, %d followed by avoidance, %d with W_est lost' % (
+        len(undos), checked, bad))
+    verdict('cubic_undo_keeps_reno_estimate', checked >= 1 and not bad)
+
+
 if __name__ == '__main__':
     cmd = sys.argv[1]
     if cmd == 'reno':
@@ -189,5 +212,7 @@ if __name__ == '__main__':
         cubic(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     elif cmd == 'hystart':
         hystart(sys.argv[2])
+    elif cmd == 'undo':
+        undo(sys.argv[2])
     else:
         sys.exit('unknown command')

@@ -155,6 +155,7 @@ struct lab_cc_trace {
 	u32 k_ms;
 	u32 epoch_ms;
 	u32 min_rtt_us;
+	u32 w_est;		/* lab_cubic's Reno-friendly estimate */
 };
 
 /*
