@@ -144,6 +144,28 @@ lab_inet6_lookup_listener(struct net *net, struct sk_buff *skb, int doff,
 				     dif, sdif);
 #endif
 }
+#else
+/*
+ * Without IPv6 no segment is IPv6: callers test IS_ENABLED(CONFIG_IPV6)
+ * first and the compiler drops the call, but the code around it must
+ * still compile, and the kernel declares no inet6 lookups then.
+ */
+static inline struct sock *
+lab_inet6_lookup_established(struct net *net, const struct in6_addr *saddr,
+			     __be16 sport, const struct in6_addr *daddr,
+			     u16 hnum, int dif, int sdif)
+{
+	return NULL;
+}
+
+static inline struct sock *
+lab_inet6_lookup_listener(struct net *net, struct sk_buff *skb, int doff,
+			  const struct in6_addr *saddr, __be16 sport,
+			  const struct in6_addr *daddr, unsigned short hnum,
+			  int dif, int sdif)
+{
+	return NULL;
+}
 #endif
 
 #endif /* _TCP_LAB_COMPAT_H */

@@ -568,6 +568,7 @@ static unsigned int lab_sc_ack(struct lab_sc_seg *s)
 	return NF_ACCEPT;
 }
 
+#if IS_ENABLED(CONFIG_IPV6)
 /*
  * IPv6 reaches LOCAL_IN before reassembly. A SYN split into fragments
  * would reach the listener whole, around the hook; conforming stacks never
@@ -587,6 +588,7 @@ static unsigned int lab_sc_fragment(struct lab_sc_seg *s, __be16 frag_off)
 	lab_sc_inc(s, TCP_LAB_SC_SYN_DROPPED);
 	return NF_DROP;
 }
+#endif
 
 static unsigned int lab_sc_segment(struct lab_sc_seg *s, int mode)
 {

@@ -7,7 +7,10 @@
 #
 #   1. dependencies (scripts/deps.sh)
 #   2. static checks per kernel: the module builds with W=1 and sparse
-#      without a single warning; checkpatch on the sources
+#      without a single warning; checkpatch on the sources; two builds
+#      against kernel trees made here (scripts/static-trees.sh): 32-bit
+#      (i386, no libgcc helper) and CONFIG_IPV6=n, and mutants they must
+#      catch (scripts/static-mutants.sh)
 #   3. userspace unit tests (ASan + UBSan), a short libFuzzer pass, DKMS
 #   4. the selftests in the VM, once per kernel
 #
@@ -84,6 +87,15 @@ host_checks() {
 	local targets
 	checkpatch 2>&1 | sed 's/^/# /'
 	result "${PIPESTATUS[0]}" "static: checkpatch clean"
+
+	# Kernels no Debian amd64 headers give: their trees are made once
+	# and cached (the first time takes minutes).
+	scripts/static-trees.sh build i386 2>&1 | sed 's/^/# /'
+	result "${PIPESTATUS[0]}" "static: i386 (32-bit) build W=1 clean, no libgcc helper (__*di3)"
+	scripts/static-trees.sh build noipv6 2>&1 | sed 's/^/# /'
+	result "${PIPESTATUS[0]}" "static: CONFIG_IPV6=n build W=1 clean, every import exported"
+	scripts/static-mutants.sh 2>&1 | sed 's/^/# /'
+	result "${PIPESTATUS[0]}" "static: the i386 and IPV6=n builds catch their mutants"
 
 	# Nested like the VM runner's output, so each unit case counts once.
 	make -s -C selftests/unit run 2>&1 | grep -v '^make' | sed 's/^/# /'

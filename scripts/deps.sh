@@ -20,8 +20,10 @@ PKGS=(
 	gnuplot-nox					# benchmark plots
 	linux-perf					# perf record of the tracepoint, in the VM
 	clang llvm libclang-rt-14-dev			# sanitizers, libFuzzer
-	linux-source-6.12				# checkpatch.pl; the debug kernel
-	flex bison bc libelf-dev libssl-dev		# building the debug kernel
+	linux-source-6.12				# checkpatch.pl; the debug kernel;
+							# the static trees (i386, noipv6)
+	flex bison bc libelf-dev libssl-dev		# building those kernels (i386 needs
+							# no multilib: the kernel has no libc)
 )
 
 missing() {

@@ -83,7 +83,7 @@ static inline u32 lab_cbrt64(u64 a)
 	 * from above to floor(cbrt(a)); stop when it no longer decreases.
 	 */
 	for (;;) {
-		y = (2 * x + a / (x * x)) / 3;
+		y = div_u64(2 * x + div64_u64(a, x * x), 3);
 		if (y >= x)
 			break;
 		x = y;
@@ -111,7 +111,7 @@ static inline u32 lab_cubic_k_ticks(u32 w_max, u32 cwnd_epoch, u32 c_q)
 	if (dw > LAB_CUBIC_MAX_DW)
 		dw = LAB_CUBIC_MAX_DW;
 	/* (dW / (C_q / 2^10)) * 2^30 = dW * 2^40 / C_q */
-	return lab_cbrt64((dw << 40) / c_q);
+	return lab_cbrt64(div_u64(dw << 40, c_q));
 }
 
 /*
