@@ -4,9 +4,12 @@
  * lab_reno or lab_cubic. Includable from userspace.
  *
  * The kernel hands a congestion-control module a 20-byte buffer (union
- * tcp_cc_info), so the struct is five 32-bit words. The first four keep the
- * meaning of struct tcpvegas_info, which is the attribute inet_diag reports
- * (INET_DIAG_VEGASINFO): ss(8) then shows our RTT instead of misreading it.
+ * tcp_cc_info), so the struct is five 32-bit words. inet_diag reports it as
+ * the INET_DIAG_VEGASINFO attribute, a struct tcpvegas_info, so words 1, 3
+ * and 4 keep that struct's meaning (tcpv_enabled, tcpv_rtt, tcpv_minrtt:
+ * what ss(8) reads to show an RTT). Word 2, tcpv_rttcnt there (a count of
+ * RTT samples), is our phase instead, and word 5 is beyond that struct:
+ * a reader that takes the attribute for Vegas's sees the phase as rttcnt.
  */
 #ifndef _TCP_LAB_CC_INFO_H
 #define _TCP_LAB_CC_INFO_H
