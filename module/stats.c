@@ -54,6 +54,12 @@ static const char * const tcp_lab_counter_names[] = {
 	[TCP_LAB_TW_TIMEOUT_KILLED]	= "tw_timeout_killed",
 	[TCP_LAB_TW_CSUM_ERRORS]	= "tw_csum_errors",
 	[TCP_LAB_SC_SYN_PASS_EXTHDR]	= "syncookie_syn_pass_exthdr",
+	[TCP_LAB_TW_SWEEPS]		= "tw_sweeps",
+	[TCP_LAB_TW_SWEEP_BUCKETS]	= "tw_sweep_buckets",
+	[TCP_LAB_SC_SYN_PASS_MINTTL]	= "syncookie_syn_pass_minttl",
+	[TCP_LAB_SC_SYN_PASS_IPSEC]	= "syncookie_syn_pass_ipsec",
+	[TCP_LAB_SC_SYN_PASS_KEYED]	= "syncookie_syn_pass_keyed",
+	[TCP_LAB_SC_SYN_PASS_FILTER]	= "syncookie_syn_pass_filter",
 };
 
 static unsigned long tcp_lab_sum(const struct tcp_lab_net *ln, int c)
@@ -98,7 +104,8 @@ int tcp_lab_stats_init(struct net *net, struct tcp_lab_net *ln)
 {
 	BUILD_BUG_ON(ARRAY_SIZE(tcp_lab_counter_names) != TCP_LAB_NCOUNTERS);
 
-	ln->stats = alloc_percpu(struct tcp_lab_stats);
+	/* Charged, like the rest of the namespace, to whoever made it. */
+	ln->stats = alloc_percpu_gfp(struct tcp_lab_stats, GFP_KERNEL_ACCOUNT);
 	if (!ln->stats)
 		return -ENOMEM;
 

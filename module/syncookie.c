@@ -58,16 +58,13 @@
 #define LAB_SC_MSS_DEFAULT_V6	(IPV6_MIN_MTU - sizeof(struct tcphdr) - \
 				 sizeof(struct ipv6hdr))
 
-/* Serializes hook registration against mode changes in every namespace. */
-static DEFINE_MUTEX(lab_sc_mutex);
-
 /* One TCP segment under inspection. */
 struct lab_sc_seg {
 	struct net *net;
 	struct tcp_lab_net *ln;
 	struct sk_buff *skb;
 	const struct nf_hook_state *state;
-	const struct tcphdr *th;	/* header and options, in skb or buf */
+	const struct tcphdr *th;	/* header and options, linear in skb */
 	unsigned int thoff;		/* from skb->data */
 	unsigned int thlen;
 	bool v6;
@@ -748,7 +745,7 @@ int tcp_lab_syncookie_set_mode(struct tcp_lab_net *ln, int mode)
 	struct net *net = tcp_lab_net_of(ln);
 	int err = 0;
 
-	mutex_lock(&lab_sc_mutex);
+	mutex_lock(&ln->sc_mutex);
 	if (mode != TCP_LAB_SYNCOOKIE_OFF && !ln->syncookie_hooked) {
 		err = nf_register_net_hooks(net, lab_sc_ops,
 					    ARRAY_SIZE(lab_sc_ops));
@@ -764,7 +761,7 @@ int tcp_lab_syncookie_set_mode(struct tcp_lab_net *ln, int mode)
 		ln->syncookie_hooked = false;
 	}
 out:
-	mutex_unlock(&lab_sc_mutex);
+	mutex_unlock(&ln->sc_mutex);
 	return err;
 }
 

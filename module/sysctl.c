@@ -8,7 +8,6 @@
  * value lives. Every int setting starts at its default in a new namespace.
  */
 #include <linux/bitmap.h>
-#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/sysctl.h>
 #include <linux/user_namespace.h>
@@ -120,9 +119,6 @@ static int lab_ports_read(const unsigned long *bitmap, char *buffer,
 	return 0;
 }
 
-/* Writers of every namespace's port list, so that each write is whole. */
-static DEFINE_MUTEX(lab_ports_mutex);
-
 /*
  * syncookie_ports, write: parsed by proc_do_large_bitmap() into a copy,
  * which replaces the list only if the write parsed. Writing into the live
@@ -136,7 +132,9 @@ static DEFINE_MUTEX(lab_ports_mutex);
 static int lab_ports_sysctl(lab_ctl_table *table, int write, void *buffer,
 			    size_t *lenp, loff_t *ppos)
 {
-	unsigned long *live = *(unsigned long **)table->data;
+	struct tcp_lab_net *ln = container_of(table->data, struct tcp_lab_net,
+					      syncookie_ports);
+	unsigned long *live = ln->syncookie_ports;
 	struct ctl_table tmp = *table;
 	unsigned long *copy;
 	int err;
@@ -147,14 +145,15 @@ static int lab_ports_sysctl(lab_ctl_table *table, int write, void *buffer,
 	copy = bitmap_alloc(TCP_LAB_NPORTS, GFP_KERNEL);
 	if (!copy)
 		return -ENOMEM;
-	mutex_lock(&lab_ports_mutex);
+	/* The namespace's writers, so that each write is whole. */
+	mutex_lock(&ln->sc_mutex);
 	/* A write continued at an offset adds to the list, as the kernel's. */
 	bitmap_copy(copy, live, TCP_LAB_NPORTS);
 	tmp.data = &copy;
 	err = proc_do_large_bitmap(&tmp, write, buffer, lenp, ppos);
 	if (!err)
 		bitmap_copy(live, copy, TCP_LAB_NPORTS);
-	mutex_unlock(&lab_ports_mutex);
+	mutex_unlock(&ln->sc_mutex);
 	bitmap_free(copy);
 	return err;
 }
