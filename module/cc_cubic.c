@@ -23,7 +23,9 @@
  * the RTT falls back, slow start resumes (the rise was jitter); after five
  * CSS rounds slow start ends at the current cwnd, before a loss would have
  * ended it. Later slow starts (after a timeout) run to ssthresh as RFC 5681
- * says, which the discovered ssthresh makes safe (RFC 9406, 4.3).
+ * says, which the discovered ssthresh makes safe (RFC 9406, 4.3). The
+ * constants are the namespace's net.tcp_lab.cubic_hspp_* (RFC 9406's by
+ * default).
  *
  * Differences from the kernel's own cubic: HyStart++ instead of the original
  * HyStart, RFC 9438's smoothed RTT in the target instead of the minimum RTT,
@@ -42,6 +44,7 @@
 #include <net/tcp.h>
 #include <tcp_lab/tcp_lab.h>
 #include <tcp_lab/cubic_math.h>
+#include <tcp_lab/hystart.h>
 
 #include "trace.h"
 
@@ -51,39 +54,56 @@
 /* A "never" ACK count per segment of growth: the curve says stay. */
 #define LAB_CUBIC_CNT_HOLD(cwnd)	(100U * (cwnd))
 
+/*
+ * 104 bytes, all of ICSK_CA_PRIV_SIZE; offsets on the left. The namespace's
+ * settings are kept in the bits and bytes their sysctl ranges need
+ * (beta < 2^10, alpha <= 3066 < 2^12, C <= 4096 < 2^13).
+ */
 struct lab_cubic {
-	u64	epoch_us;	/* start of this avoidance epoch, 0 = none */
-	u64	prior_epoch_us;	/* saved for undo */
-	u64	last_ack_us;	/* for the idle-restart shift of the epoch */
-	u32	w_max;		/* window before the last reduction, segments */
-	u32	prior_w_max;
-	u32	cwnd_prior;	/* cwnd when the last reduction began */
-	u32	prior_cwnd_prior;
-	u32	k;		/* ticks (1/1024 s) from epoch to W_max */
-	u32	prior_k;
-	u32	cnt;		/* ACKed segments per +1 cwnd, from W_cubic */
-	u32	last_cwnd;	/* cwnd when cnt was computed */
-	u32	last_update_us;	/* low bits of tcp_mstamp then */
-	u32	w_est;		/* Reno-friendly estimate, segments */
-	u32	est_acked;	/* ACKed segments not yet in w_est */
-	u32	min_rtt_us;	/* lowest RTT sample of the connection */
+	u64	epoch_us;	/*   0: start of this avoidance epoch, 0 = none */
+	u64	prior_epoch_us;	/*   8: saved for undo */
+	u64	last_ack_us;	/*  16: for the idle-restart shift of the epoch */
+	u32	w_max;		/*  24: window before the last reduction */
+	u32	prior_w_max;	/*  28 */
+	u32	cwnd_prior;	/*  32: cwnd when the last reduction began */
+	u32	prior_cwnd_prior; /* 36 */
+	u32	k;		/*  40: ticks (1/1024 s) from epoch to W_max */
+	u32	prior_k;	/*  44 */
+	u32	cnt;		/*  48: ACKed segments per +1 cwnd, from W_cubic */
+	u32	last_cwnd;	/*  52: cwnd when cnt was computed */
+	u32	last_update_us;	/*  56: low bits of tcp_mstamp then */
+	u32	w_est;		/*  60: Reno-friendly estimate, segments */
+	u32	est_acked;	/*  64: ACKed segments not yet in w_est */
+	u32	min_rtt_us;	/*  68: lowest RTT sample of the connection */
 	/* HyStart++ */
-	u32	round_end;	/* snd_nxt when this round began */
-	u32	cur_round_min;	/* min RTT in this round, us */
-	u32	last_round_min;
-	u32	css_baseline;	/* cur_round_min when CSS began */
-	u16	beta;		/* snapshots of the namespace's settings */
-	u16	c;
-	u16	alpha;		/* Reno-friendly increase, 1/1024 seg/RTT */
-	u8	rtt_samples;	/* in this round, saturating */
-	u8	phase;		/* enum tcp_lab_cc_phase */
-	u8	css_rounds;
-	u8	css_acked;	/* CSS growth carried between ACKs */
-	u8	prior_phase;	/* saved for undo */
-	u8	fast_convergence:1,
-		reno_friendly:1,
+	u32	round_end;	/*  72: snd_nxt when this round began */
+	u32	cur_round_min;	/*  76: min RTT in this round, us */
+	u32	last_round_min;	/*  80 */
+	u32	css_baseline;	/*  84: cur_round_min when CSS began */
+	u32	beta:10,	/*  88: 1/1024, snapshot */
+		alpha:12,	/* Reno-friendly increase, 1/1024 seg/RTT */
+		phase:2,	/* enum tcp_lab_cc_phase */
+		prior_phase:2,	/* saved for undo */
 		hystart:1,
-		prior_hystart:1;
+		prior_hystart:1,
+		unused:4;
+	u16	c:13,		/*  92: 1/1024, snapshot */
+		fast_convergence:1,
+		reno_friendly:1,
+		unused2:1;
+	/* Snapshots of net.tcp_lab.cubic_hspp_*, within their sysctl ranges */
+	u16	hspp_min_thresh_us;	/*  94 */
+	u16	hspp_max_thresh_us;	/*  96 */
+	u8	hspp_rtt_divisor;	/*  98 */
+	u8	hspp_n_rtt_sample;	/*  99 */
+	u8	hspp_css_divisor;	/* 100 */
+	u8	hspp_css_rounds;	/* 101 */
+	u8	rtt_samples;	/* 102: in this round, saturating */
+	u8	css_rounds;	/* 103: CSS rounds done */
+	/*
+	 * CSS growth carries its fraction of a segment in tp->snd_cwnd_cnt,
+	 * as the kernel's additive increase (tcp_cong_avoid_ai()) does.
+	 */
 };
 
 static void lab_cubic_trace(struct sock *sk, const struct lab_cubic *ca,
@@ -106,6 +126,15 @@ static void lab_cubic_trace(struct sock *sk, const struct lab_cubic *ca,
 	trace_lab_cc(sk, &t);
 }
 
+/* Out of CSS: its carried fraction of a segment goes (see lab_cubic_css). */
+static void lab_cubic_set_phase(struct tcp_sock *tp, struct lab_cubic *ca,
+				u8 phase)
+{
+	if (ca->phase == TCP_LAB_PHASE_CSS && phase != TCP_LAB_PHASE_CSS)
+		tp->snd_cwnd_cnt = 0;
+	ca->phase = phase;
+}
+
 static void lab_cubic_hspp_new_round(struct sock *sk, struct lab_cubic *ca)
 {
 	ca->round_end = tcp_sk(sk)->snd_nxt;
@@ -121,11 +150,18 @@ static void lab_cubic_init(struct sock *sk)
 	struct tcp_sock *tp = tcp_sk(sk);
 
 	memset(ca, 0, sizeof(*ca));
+	/* Every value below is within its sysctl's range, so it fits. */
 	ca->beta = READ_ONCE(ln->cubic_beta);
 	ca->c = READ_ONCE(ln->cubic_c);
 	ca->alpha = lab_cubic_alpha(ca->beta);
 	ca->fast_convergence = !!READ_ONCE(ln->cubic_fast_convergence);
 	ca->reno_friendly = !!READ_ONCE(ln->cubic_reno_friendly);
+	ca->hspp_min_thresh_us = READ_ONCE(ln->cubic_hspp_min_rtt_thresh_us);
+	ca->hspp_max_thresh_us = READ_ONCE(ln->cubic_hspp_max_rtt_thresh_us);
+	ca->hspp_rtt_divisor = READ_ONCE(ln->cubic_hspp_rtt_divisor);
+	ca->hspp_n_rtt_sample = READ_ONCE(ln->cubic_hspp_n_rtt_sample);
+	ca->hspp_css_divisor = READ_ONCE(ln->cubic_hspp_css_growth_divisor);
+	ca->hspp_css_rounds = READ_ONCE(ln->cubic_hspp_css_rounds);
 	ca->min_rtt_us = U32_MAX;
 	ca->cur_round_min = U32_MAX;
 	ca->last_round_min = U32_MAX;
@@ -231,10 +267,10 @@ static void lab_cubic_pkts_acked(struct sock *sk,
 	if (after(tp->snd_una, ca->round_end)) {
 		lab_cubic_hspp_new_round(sk, ca);
 		if (ca->phase == TCP_LAB_PHASE_CSS &&
-		    ++ca->css_rounds >= LAB_HSPP_CSS_ROUNDS) {
-			/* Five rounds of rising RTT: slow start is over. */
+		    ++ca->css_rounds >= ca->hspp_css_rounds) {
+			/* CSS_ROUNDS rounds of rising RTT: slow start is over. */
 			tp->snd_ssthresh = tcp_snd_cwnd(tp);
-			ca->phase = TCP_LAB_PHASE_CA;
+			lab_cubic_set_phase(tp, ca, TCP_LAB_PHASE_CA);
 			tcp_lab_inc(sock_net(sk), TCP_LAB_HSPP_SS_EXITS);
 			lab_cubic_trace(sk, ca, LAB_EV_SS_EXIT);
 			return;
@@ -245,39 +281,42 @@ static void lab_cubic_pkts_acked(struct sock *sk,
 		ca->cur_round_min = rtt;
 	if (ca->rtt_samples < U8_MAX)
 		ca->rtt_samples++;
-	if (ca->rtt_samples < LAB_HSPP_N_RTT_SAMPLE)
+	if (ca->rtt_samples < ca->hspp_n_rtt_sample)
 		return;
 
 	if (ca->phase == TCP_LAB_PHASE_SS) {
 		if (ca->last_round_min == U32_MAX ||
-		    ca->cur_round_min < ca->last_round_min +
-				lab_hspp_rtt_thresh(ca->last_round_min))
+		    !lab_hspp_rtt_rose(ca->last_round_min, ca->cur_round_min,
+				       ca->hspp_rtt_divisor,
+				       ca->hspp_min_thresh_us,
+				       ca->hspp_max_thresh_us))
 			return;
 		ca->css_baseline = ca->cur_round_min;
 		ca->css_rounds = 0;
-		ca->css_acked = 0;
-		ca->phase = TCP_LAB_PHASE_CSS;
+		tp->snd_cwnd_cnt = 0;
+		lab_cubic_set_phase(tp, ca, TCP_LAB_PHASE_CSS);
 		tcp_lab_inc(sock_net(sk), TCP_LAB_HSPP_CSS_ENTRIES);
 		lab_cubic_trace(sk, ca, LAB_EV_CSS_ENTER);
 	} else if (ca->cur_round_min < ca->css_baseline) {
 		/* The RTT fell back: the rise was jitter, not a queue. */
 		ca->css_baseline = U32_MAX;
-		ca->phase = TCP_LAB_PHASE_SS;
+		lab_cubic_set_phase(tp, ca, TCP_LAB_PHASE_SS);
 		tcp_lab_inc(sock_net(sk), TCP_LAB_HSPP_CSS_RETURNS);
 		lab_cubic_trace(sk, ca, LAB_EV_CSS_RETURN);
 	}
 }
 
-/* Conservative Slow Start: a quarter of slow start's growth. */
+/*
+ * Conservative Slow Start: slow start's growth divided by
+ * CSS_GROWTH_DIVISOR. That is the kernel's additive increase with the
+ * divisor as its window: the fraction of a segment waits in
+ * tp->snd_cwnd_cnt, zeroed when CSS begins and ends.
+ */
 static u32 lab_cubic_css(struct tcp_sock *tp, struct lab_cubic *ca, u32 acked)
 {
-	u32 total = ca->css_acked + acked;
-	u32 cwnd = tcp_snd_cwnd(tp);
-	u32 grow = total / LAB_HSPP_CSS_GROWTH_DIVISOR;
-
-	ca->css_acked = total % LAB_HSPP_CSS_GROWTH_DIVISOR;
-	cwnd = min(cwnd + grow, tp->snd_ssthresh);
-	tcp_snd_cwnd_set(tp, min(cwnd, tp->snd_cwnd_clamp));
+	tcp_cong_avoid_ai(tp, ca->hspp_css_divisor, acked);
+	if (tcp_snd_cwnd(tp) > tp->snd_ssthresh)
+		tcp_snd_cwnd_set(tp, tp->snd_ssthresh);
 	return 0;
 }
 
@@ -301,7 +340,7 @@ static void lab_cubic_cong_avoid(struct sock *sk, u32 ack, u32 acked)
 	}
 	if (ca->phase != TCP_LAB_PHASE_CA) {
 		/* Reached ssthresh (an earlier loss or init_ssthresh). */
-		ca->phase = TCP_LAB_PHASE_CA;
+		lab_cubic_set_phase(tp, ca, TCP_LAB_PHASE_CA);
 	}
 	lab_cubic_update(tp, ca, acked);
 	tcp_cong_avoid_ai(tp, ca->cnt, acked);
@@ -311,7 +350,8 @@ static void lab_cubic_cong_avoid(struct sock *sk, u32 ack, u32 acked)
 static u32 lab_cubic_ssthresh(struct sock *sk)
 {
 	struct lab_cubic *ca = inet_csk_ca(sk);
-	u32 cwnd = tcp_snd_cwnd(tcp_sk(sk));
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 cwnd = tcp_snd_cwnd(tp);
 
 	/* The event shows the state the loss found; the next, what it left. */
 	lab_cubic_trace(sk, ca, LAB_EV_LOSS);
@@ -328,7 +368,7 @@ static u32 lab_cubic_ssthresh(struct sock *sk)
 	ca->w_max = lab_cubic_w_max_after_loss(cwnd, ca->w_max, ca->beta,
 					       ca->fast_convergence);
 	ca->epoch_us = 0;
-	ca->phase = TCP_LAB_PHASE_CA;
+	lab_cubic_set_phase(tp, ca, TCP_LAB_PHASE_CA);
 
 	tcp_lab_inc(sock_net(sk), TCP_LAB_CC_LOSS_REDUCTIONS);
 	return lab_reno_ssthresh_of(cwnd, ca->beta);
@@ -370,7 +410,7 @@ static void lab_cubic_set_state(struct sock *sk, u8 new_state)
 	if (new_state == TCP_CA_Loss) {
 		ca->epoch_us = 0;
 		ca->hystart = 0;
-		ca->phase = TCP_LAB_PHASE_SS;
+		lab_cubic_set_phase(tcp_sk(sk), ca, TCP_LAB_PHASE_SS);
 	}
 }
 
@@ -428,6 +468,15 @@ static struct tcp_congestion_ops lab_cubic __read_mostly = {
 int tcp_lab_cubic_register(void)
 {
 	BUILD_BUG_ON(sizeof(struct lab_cubic) > ICSK_CA_PRIV_SIZE);
+	/* The bit fields hold every value the sysctls allow. */
+	BUILD_BUG_ON(LAB_BETA_SCALE - 1 >= 1 << 10);
+	BUILD_BUG_ON(3 * (LAB_BETA_SCALE - 1) * LAB_BETA_SCALE /
+		     (LAB_BETA_SCALE + 1) >= 1 << 12);
+	BUILD_BUG_ON(LAB_CUBIC_C_MAX >= 1 << 13);
+	BUILD_BUG_ON(LAB_HSPP_THRESH_US_MAX > U16_MAX);
+	BUILD_BUG_ON(LAB_HSPP_DIVISOR_MAX > U8_MAX);
+	BUILD_BUG_ON(LAB_HSPP_N_RTT_SAMPLE_MAX > U8_MAX);
+	BUILD_BUG_ON(LAB_HSPP_CSS_ROUNDS_MAX > U8_MAX);
 	return tcp_register_congestion_control(&lab_cubic);
 }
 

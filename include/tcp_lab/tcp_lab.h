@@ -88,6 +88,13 @@ struct tcp_lab_net {
 	int cubic_fast_convergence;
 	int cubic_reno_friendly;
 	int cubic_hystart;	/* HyStart++ on the initial slow start */
+	/* HyStart++ (RFC 9406) constants */
+	int cubic_hspp_min_rtt_thresh_us;
+	int cubic_hspp_max_rtt_thresh_us;
+	int cubic_hspp_rtt_divisor;
+	int cubic_hspp_n_rtt_sample;
+	int cubic_hspp_css_growth_divisor;
+	int cubic_hspp_css_rounds;
 
 	/* SYN-cookie hook (syncookie.c) */
 	int syncookie_mode;		/* enum tcp_lab_syncookie_mode */
