@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lab_cubic: CUBIC as RFC 9438 specifies it, with HyStart++ (RFC 9406).
+ * lab_cubic: CUBIC as RFC 9438 specifies it, with a choice of slow-start
+ * exits: none, HyStart++ (RFC 9406) or the original HyStart.
  *
  * After a reduction, cwnd follows W_cubic(t) = C * (t - K)^3 + W_max: a
  * concave climb back towards the window where the last loss happened (W_max),
@@ -16,21 +17,44 @@
  * is likely losing to a newcomer, so it releases bandwidth by setting
  * W_max below that window.
  *
- * Slow start exits through HyStart++ on the initial slow start: once per
- * round trip the minimum RTT of the round is compared with the previous
- * round's; a rise of more than clamp(minRTT / 8, 4 ms, 16 ms) means a queue
- * is building, and growth slows to a quarter (Conservative Slow Start). If
- * the RTT falls back, slow start resumes (the rise was jitter); after five
- * CSS rounds slow start ends at the current cwnd, before a loss would have
- * ended it. Later slow starts (after a timeout) run to ssthresh as RFC 5681
- * says, which the discovered ssthresh makes safe (RFC 9406, 4.3). The
- * constants are the namespace's net.tcp_lab.cubic_hspp_* (RFC 9406's by
- * default).
+ * Slow start ends in one of three ways, chosen per namespace with
+ * net.tcp_lab.cubic_hystart and applied to the initial slow start only
+ * (later slow starts, after a timeout, run to ssthresh as RFC 5681 says,
+ * which the discovered ssthresh makes safe: RFC 9406, 4.3):
  *
- * Differences from the kernel's own cubic: HyStart++ instead of the original
- * HyStart, RFC 9438's smoothed RTT in the target instead of the minimum RTT,
- * and the Reno estimate switching to alpha = 1 once it passes the window at
- * the last reduction.
+ * 0: plain slow start, to the first loss.
+ *
+ * 1: HyStart++ (RFC 9406). Once per round trip the minimum RTT of the round
+ * is compared with the previous round's; a rise of more than
+ * clamp(minRTT / 8, 4 ms, 16 ms) means a queue is building, and growth slows
+ * to a quarter (Conservative Slow Start). If the RTT falls back, slow start
+ * resumes (the rise was jitter); after five CSS rounds slow start ends at
+ * the current cwnd, before a loss would have ended it. The constants are
+ * the namespace's net.tcp_lab.cubic_hspp_* (RFC 9406's by default).
+ *
+ * 2: the original HyStart, as Linux's net/ipv4/tcp_cubic.c has it; this
+ * mirrors the Debian 6.12.118 source, which carries the 2025 round-start
+ * fix: a new round starts in the ACK-sample path (pkts_acked) whenever
+ * snd_una has passed the snd_nxt of the round's start, not only on ACKs
+ * that reach cong_avoid. From cwnd 16 on, slow start ends (ssthresh = cwnd)
+ * at the first of two signs: an ACK train (ACKs no more than 2 ms apart)
+ * lasting longer than half the minimum RTT (the whole of it plus a TSO/GRO
+ * cushion when the socket is paced), or a round whose minimum RTT over 8
+ * samples exceeds the connection's by clamp(minRTT / 8, 4 ms, 16 ms). RTT
+ * samples from the first second of an avoidance epoch are ignored. Those
+ * functions cannot be called from here: they are static to tcp_cubic.c (in
+ * vmlinux or its own module, with no exported symbol), and their state is
+ * tcp_cubic's struct bictcp, which would have to occupy the same
+ * icsk_ca_priv as ours, so they are written again here from the algorithm.
+ * Differences, all outside the first slow start's own course: tcp_cubic.c
+ * runs HyStart again after a timeout (here: first slow start only, as for
+ * HyStart++), keeps it watching during the fast recovery of a loss in slow
+ * start and after an idle restart if it never fired (here a loss ends it).
+ *
+ * Differences from the kernel's own cubic: by default HyStart++ instead of
+ * the original HyStart, RFC 9438's smoothed RTT in the target instead of
+ * the minimum RTT, and the Reno estimate switching to alpha = 1 once it
+ * passes the window at the last reduction.
  *
  * Everything is fixed point (include/tcp_lab/cubic_math.h); time comes from
  * tp->tcp_mstamp in microseconds. The per-ACK divisions of W_cubic's target
@@ -55,9 +79,10 @@
 #define LAB_CUBIC_CNT_HOLD(cwnd)	(100U * (cwnd))
 
 /*
- * 104 bytes, all of ICSK_CA_PRIV_SIZE; offsets on the left. The namespace's
- * settings are kept in the bits and bytes their sysctl ranges need
- * (beta < 2^10, alpha <= 3066 < 2^12, C <= 4096 < 2^13).
+ * 104 bytes, all of ICSK_CA_PRIV_SIZE. Offsets on the left; one slow-start
+ * exit runs per connection, so HyStart++ and HyStart share a union, and
+ * the namespace's settings are kept in the bits and bytes their sysctl
+ * ranges need (beta < 2^10, alpha <= 3066 < 2^12, C <= 4096 < 2^13).
  */
 struct lab_cubic {
 	u64	epoch_us;	/*   0: start of this avoidance epoch, 0 = none */
@@ -74,19 +99,28 @@ struct lab_cubic {
 	u32	last_update_us;	/*  56: low bits of tcp_mstamp then */
 	u32	w_est;		/*  60: Reno-friendly estimate, segments */
 	u32	est_acked;	/*  64: ACKed segments not yet in w_est */
-	u32	min_rtt_us;	/*  68: lowest RTT sample of the connection */
-	/* HyStart++ */
+	u32	min_rtt_us;	/*  68: lowest RTT sample; HyStart's delay_min */
+	/* The round both HyStarts count RTTs in. */
 	u32	round_end;	/*  72: snd_nxt when this round began */
 	u32	cur_round_min;	/*  76: min RTT in this round, us */
-	u32	last_round_min;	/*  80 */
-	u32	css_baseline;	/*  84: cur_round_min when CSS began */
+	union {			/*  80 */
+		struct {	/* HyStart++ */
+			u32 last_round_min;	/* 80 */
+			u32 css_baseline;	/* 84: cur_round_min at CSS */
+		} pp;
+		struct {	/* HyStart */
+			u32 round_start;	/* 80: tcp_mstamp, low bits */
+			u32 last_ack;		/* 84: last ACK of the train */
+		} hs;
+	};
 	u32	beta:10,	/*  88: 1/1024, snapshot */
 		alpha:12,	/* Reno-friendly increase, 1/1024 seg/RTT */
 		phase:2,	/* enum tcp_lab_cc_phase */
 		prior_phase:2,	/* saved for undo */
-		hystart:1,
-		prior_hystart:1,
-		unused:4;
+		hystart:2,	/* enum lab_hystart_mode of this connection */
+		hs_on:1,	/* that HyStart still watches slow start */
+		prior_hs_on:1,	/* saved for undo */
+		unused:2;
 	u16	c:13,		/*  92: 1/1024, snapshot */
 		fast_convergence:1,
 		reno_friendly:1,
@@ -98,8 +132,8 @@ struct lab_cubic {
 	u8	hspp_n_rtt_sample;	/*  99 */
 	u8	hspp_css_divisor;	/* 100 */
 	u8	hspp_css_rounds;	/* 101 */
-	u8	rtt_samples;	/* 102: in this round, saturating */
-	u8	css_rounds;	/* 103: CSS rounds done */
+	u8	round_samples;	/* 102: RTT samples in this round, saturating */
+	u8	css_rounds;	/* 103: HyStart++ CSS rounds done */
 	/*
 	 * CSS growth carries its fraction of a segment in tp->snd_cwnd_cnt,
 	 * as the kernel's additive increase (tcp_cong_avoid_ai()) does.
@@ -126,6 +160,12 @@ static void lab_cubic_trace(struct sock *sk, const struct lab_cubic *ca,
 	trace_lab_cc(sk, &t);
 }
 
+/* Is this kind of HyStart still watching the initial slow start? */
+static bool lab_cubic_watching(const struct lab_cubic *ca, u8 mode)
+{
+	return ca->hystart == mode && ca->hs_on;
+}
+
 /* Out of CSS: its carried fraction of a segment goes (see lab_cubic_css). */
 static void lab_cubic_set_phase(struct tcp_sock *tp, struct lab_cubic *ca,
 				u8 phase)
@@ -138,9 +178,21 @@ static void lab_cubic_set_phase(struct tcp_sock *tp, struct lab_cubic *ca,
 static void lab_cubic_hspp_new_round(struct sock *sk, struct lab_cubic *ca)
 {
 	ca->round_end = tcp_sk(sk)->snd_nxt;
-	ca->last_round_min = ca->cur_round_min;
+	ca->pp.last_round_min = ca->cur_round_min;
 	ca->cur_round_min = U32_MAX;
-	ca->rtt_samples = 0;
+	ca->round_samples = 0;
+}
+
+/* HyStart: tcp_cubic.c's bictcp_hystart_reset(). */
+static void lab_cubic_hs_new_round(struct sock *sk, struct lab_cubic *ca)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+
+	ca->hs.round_start = (u32)tp->tcp_mstamp;
+	ca->hs.last_ack = ca->hs.round_start;
+	ca->round_end = tp->snd_nxt;
+	ca->cur_round_min = U32_MAX;
+	ca->round_samples = 0;
 }
 
 static void lab_cubic_init(struct sock *sk)
@@ -164,17 +216,20 @@ static void lab_cubic_init(struct sock *sk)
 	ca->hspp_css_rounds = READ_ONCE(ln->cubic_hspp_css_rounds);
 	ca->min_rtt_us = U32_MAX;
 	ca->cur_round_min = U32_MAX;
-	ca->last_round_min = U32_MAX;
-	ca->css_baseline = U32_MAX;
+	ca->pp.last_round_min = U32_MAX;
+	ca->pp.css_baseline = U32_MAX;
 
 	tp->snd_ssthresh = lab_initial_ssthresh(READ_ONCE(ln->init_ssthresh),
 						tp->snd_ssthresh);
-	/* HyStart++ is for the initial slow start only (RFC 9406, 4.3). */
-	ca->hystart = READ_ONCE(ln->cubic_hystart) &&
-		      tcp_in_initial_slowstart(tp);
+	/* HyStart, of either kind, is for the initial slow start only. */
+	if (tcp_in_initial_slowstart(tp))
+		ca->hystart = READ_ONCE(ln->cubic_hystart);
+	ca->hs_on = ca->hystart != LAB_HYSTART_OFF;
 	ca->phase = tcp_in_slow_start(tp) ? TCP_LAB_PHASE_SS : TCP_LAB_PHASE_CA;
-	if (ca->hystart)
+	if (ca->hystart == LAB_HYSTART_HSPP)
 		lab_cubic_hspp_new_round(sk, ca);
+	else if (ca->hystart == LAB_HYSTART_HS)
+		lab_cubic_hs_new_round(sk, ca);
 
 	tcp_lab_inc(sock_net(sk), TCP_LAB_CC_INIT);
 	lab_cubic_trace(sk, ca, LAB_EV_INIT);
@@ -246,7 +301,76 @@ static void lab_cubic_update(struct tcp_sock *tp, struct lab_cubic *ca,
 		ca->cnt = LAB_CUBIC_CNT_HOLD(cwnd);
 }
 
-/* RFC 9406: one ACK's worth of RTT samples and round bookkeeping. */
+/*
+ * HyStart (tcp_cubic.c's hystart_update()), for an RTT sample taken in the
+ * first slow start. The round is counted here, on every ACK with a sample,
+ * as the 2025 fix has it: cong_avoid() is not called for ACKs that find
+ * the connection not cwnd-limited, and a round checked there could run on
+ * for several round trips.
+ */
+static void lab_cubic_hs_update(struct sock *sk, struct lab_cubic *ca,
+				u32 delay)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 now = (u32)tp->tcp_mstamp;
+	bool found = false;
+
+	if (after(tp->snd_una, ca->round_end))
+		lab_cubic_hs_new_round(sk, ca);
+
+	if (tcp_snd_cwnd(tp) < LAB_HS_LOW_WINDOW)
+		return;
+
+	/* ACK train: ACKs close together for longer than the threshold. */
+	if ((s32)(now - ca->hs.last_ack) <= (s32)LAB_HS_ACK_DELTA_US) {
+		ca->hs.last_ack = now;
+		if (lab_hs_train_fires(now - ca->hs.round_start, ca->min_rtt_us,
+				       READ_ONCE(sk->sk_pacing_rate),
+				       sk->sk_gso_max_size,
+				       sk->sk_pacing_status != SK_PACING_NONE))
+			found = true;
+	}
+
+	/* Delay: the round's minimum RTT, once it has enough samples. */
+	if (delay < ca->cur_round_min)
+		ca->cur_round_min = delay;
+	if (ca->round_samples < LAB_HS_MIN_SAMPLES)
+		ca->round_samples++;
+	else if (lab_hs_delay_fires(ca->cur_round_min, ca->min_rtt_us))
+		found = true;
+
+	if (!found)
+		return;
+	/* Found, once: ssthresh = cwnd, and avoidance from the next ACK. */
+	tp->snd_ssthresh = tcp_snd_cwnd(tp);
+	ca->phase = TCP_LAB_PHASE_CA;
+	ca->hs_on = 0;
+	lab_cubic_trace(sk, ca, LAB_EV_SS_EXIT);
+}
+
+/* HyStart: tcp_cubic.c's cubictcp_acked(). */
+static void lab_cubic_hs_acked(struct sock *sk, struct lab_cubic *ca,
+			       s32 rtt_us)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 delay;
+
+	/* Duplicate ACKs carry no sample. */
+	if (rtt_us < 0)
+		return;
+	/* Nor do the first HZ (1 s) of an epoch: recovery's RTTs are off. */
+	if (lab_hs_epoch_holdoff(ca->epoch_us, tp->tcp_mstamp))
+		return;
+	delay = rtt_us ? rtt_us : 1;
+	if (delay < ca->min_rtt_us)
+		ca->min_rtt_us = delay;
+
+	if (lab_cubic_watching(ca, LAB_HYSTART_HS) &&
+	    ca->phase == TCP_LAB_PHASE_SS && tcp_in_slow_start(tp))
+		lab_cubic_hs_update(sk, ca, delay);
+}
+
+/* One ACK's worth of RTT samples and round bookkeeping. */
 static void lab_cubic_pkts_acked(struct sock *sk,
 				 const struct ack_sample *sample)
 {
@@ -255,13 +379,19 @@ static void lab_cubic_pkts_acked(struct sock *sk,
 	u32 rtt;
 
 	ca->last_ack_us = tp->tcp_mstamp;
+	if (ca->hystart == LAB_HYSTART_HS) {
+		lab_cubic_hs_acked(sk, ca, sample->rtt_us);
+		return;
+	}
 	if (sample->rtt_us <= 0)
 		return;
 	rtt = sample->rtt_us;
 	if (rtt < ca->min_rtt_us)
 		ca->min_rtt_us = rtt;
 
-	if (!ca->hystart || ca->phase == TCP_LAB_PHASE_CA)
+	/* HyStart++ (RFC 9406, 4.2) */
+	if (!lab_cubic_watching(ca, LAB_HYSTART_HSPP) ||
+	    ca->phase == TCP_LAB_PHASE_CA)
 		return;
 
 	if (after(tp->snd_una, ca->round_end)) {
@@ -279,27 +409,27 @@ static void lab_cubic_pkts_acked(struct sock *sk,
 
 	if (rtt < ca->cur_round_min)
 		ca->cur_round_min = rtt;
-	if (ca->rtt_samples < U8_MAX)
-		ca->rtt_samples++;
-	if (ca->rtt_samples < ca->hspp_n_rtt_sample)
+	if (ca->round_samples < U8_MAX)
+		ca->round_samples++;
+	if (ca->round_samples < ca->hspp_n_rtt_sample)
 		return;
 
 	if (ca->phase == TCP_LAB_PHASE_SS) {
-		if (ca->last_round_min == U32_MAX ||
-		    !lab_hspp_rtt_rose(ca->last_round_min, ca->cur_round_min,
+		if (ca->pp.last_round_min == U32_MAX ||
+		    !lab_hspp_rtt_rose(ca->pp.last_round_min, ca->cur_round_min,
 				       ca->hspp_rtt_divisor,
 				       ca->hspp_min_thresh_us,
 				       ca->hspp_max_thresh_us))
 			return;
-		ca->css_baseline = ca->cur_round_min;
+		ca->pp.css_baseline = ca->cur_round_min;
 		ca->css_rounds = 0;
 		tp->snd_cwnd_cnt = 0;
 		lab_cubic_set_phase(tp, ca, TCP_LAB_PHASE_CSS);
 		tcp_lab_inc(sock_net(sk), TCP_LAB_HSPP_CSS_ENTRIES);
 		lab_cubic_trace(sk, ca, LAB_EV_CSS_ENTER);
-	} else if (ca->cur_round_min < ca->css_baseline) {
+	} else if (ca->cur_round_min < ca->pp.css_baseline) {
 		/* The RTT fell back: the rise was jitter, not a queue. */
-		ca->css_baseline = U32_MAX;
+		ca->pp.css_baseline = U32_MAX;
 		lab_cubic_set_phase(tp, ca, TCP_LAB_PHASE_SS);
 		tcp_lab_inc(sock_net(sk), TCP_LAB_HSPP_CSS_RETURNS);
 		lab_cubic_trace(sk, ca, LAB_EV_CSS_RETURN);
@@ -361,7 +491,7 @@ static u32 lab_cubic_ssthresh(struct sock *sk)
 	ca->prior_k = ca->k;
 	ca->prior_epoch_us = ca->epoch_us;
 	ca->prior_phase = ca->phase;
-	ca->prior_hystart = ca->hystart;
+	ca->prior_hs_on = ca->hs_on;
 	ca->prior_cwnd_prior = ca->cwnd_prior;
 
 	ca->cwnd_prior = cwnd;
@@ -389,9 +519,9 @@ static u32 lab_cubic_undo_cwnd(struct sock *sk)
 	ca->epoch_us = ca->prior_epoch_us;
 	ca->cwnd_prior = ca->prior_cwnd_prior;
 	ca->last_cwnd = 0;
-	/* A spurious loss in slow start: slow start (and HyStart++) go on. */
+	/* A spurious loss in slow start: slow start (and HyStart) go on. */
 	ca->phase = ca->prior_phase;
-	ca->hystart = ca->prior_hystart;
+	ca->hs_on = ca->prior_hs_on;
 
 	tcp_lab_inc(sock_net(sk), TCP_LAB_CC_UNDOS);
 	lab_cubic_trace(sk, ca, LAB_EV_UNDO);
@@ -409,7 +539,7 @@ static void lab_cubic_set_state(struct sock *sk, u8 new_state)
 	 */
 	if (new_state == TCP_CA_Loss) {
 		ca->epoch_us = 0;
-		ca->hystart = 0;
+		ca->hs_on = 0;
 		lab_cubic_set_phase(tcp_sk(sk), ca, TCP_LAB_PHASE_SS);
 	}
 }
@@ -440,12 +570,16 @@ static size_t lab_cubic_get_info(struct sock *sk, u32 ext, int *attr,
 {
 	const struct lab_cubic *ca = inet_csk_ca(sk);
 	struct tcp_lab_cc_info *li = lab_cc_info_start(ext, attr, info);
+	u32 rtt;
 
 	if (!li)
 		return 0;
 	li->algo = TCP_LAB_ALGO_CUBIC;
-	li->phase = ca->phase | (ca->css_rounds << 8);
-	li->rtt_us = ca->last_round_min == U32_MAX ? 0 : ca->last_round_min;
+	li->phase = ca->phase | (u32)ca->css_rounds << 8;
+	/* HyStart++: the last round's minimum; HyStart: this round's. */
+	rtt = ca->hystart == LAB_HYSTART_HS ? ca->cur_round_min :
+					      ca->pp.last_round_min;
+	li->rtt_us = rtt == U32_MAX ? 0 : rtt;
 	li->min_rtt_us = ca->min_rtt_us == U32_MAX ? 0 : ca->min_rtt_us;
 	li->w_max = ca->w_max;
 	return sizeof(*li);

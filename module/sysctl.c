@@ -25,7 +25,7 @@ const struct tcp_lab_net tcp_lab_defaults = {
 	.cubic_c	= 410,		/* RFC 9438: 0.4 */
 	.cubic_fast_convergence = 1,
 	.cubic_reno_friendly = 1,
-	.cubic_hystart	= 1,
+	.cubic_hystart	= LAB_HYSTART_HSPP,
 	/* RFC 9406's values */
 	.cubic_hspp_min_rtt_thresh_us	= LAB_HSPP_MIN_RTT_THRESH_US,
 	.cubic_hspp_max_rtt_thresh_us	= LAB_HSPP_MAX_RTT_THRESH_US,
@@ -190,7 +190,7 @@ static const struct ctl_table lab_sysctl_template[] = {
 	LAB_INT_ENTRY(cubic_c, &lab_beta_min, &lab_c_max),
 	LAB_INT_ENTRY(cubic_fast_convergence, &lab_zero, &lab_one),
 	LAB_INT_ENTRY(cubic_reno_friendly, &lab_zero, &lab_one),
-	LAB_INT_ENTRY(cubic_hystart, &lab_zero, &lab_one),
+	LAB_INT_ENTRY(cubic_hystart, &lab_zero, &lab_two),
 	LAB_INT_ENTRY(cubic_hspp_min_rtt_thresh_us, &lab_zero,
 		      &lab_hspp_thresh_max),
 	LAB_INT_ENTRY(cubic_hspp_max_rtt_thresh_us, &lab_zero,

@@ -19,7 +19,7 @@ ENTRIES=(
 	"cubic_c 410 1 4096"
 	"cubic_fast_convergence 1 0 1"
 	"cubic_reno_friendly 1 0 1"
-	"cubic_hystart 1 0 1"
+	"cubic_hystart 1 0 2"
 	"cubic_hspp_min_rtt_thresh_us 4000 0 65535"
 	"cubic_hspp_max_rtt_thresh_us 16000 0 65535"
 	"cubic_hspp_rtt_divisor 8 1 255"

@@ -25,7 +25,7 @@ declare -A LO=([reno_beta]=1 [init_ssthresh]=0 [cubic_beta]=1 [cubic_c]=1
 	[tw_recycle_max_peers]=16 [tw_recycle_expiry_s]=1 [tw_timeout_ms]=0)
 declare -A HI=([reno_beta]=1023 [init_ssthresh]=1048576 [cubic_beta]=1023
 	[cubic_c]=4096 [cubic_fast_convergence]=1 [cubic_reno_friendly]=1
-	[cubic_hystart]=1 [cubic_hspp_min_rtt_thresh_us]=65535
+	[cubic_hystart]=2 [cubic_hspp_min_rtt_thresh_us]=65535
 	[cubic_hspp_max_rtt_thresh_us]=65535 [cubic_hspp_rtt_divisor]=255
 	[cubic_hspp_n_rtt_sample]=255 [cubic_hspp_css_growth_divisor]=255
 	[cubic_hspp_css_rounds]=255 [syncookie_mode]=2 [syncookie_threshold]=100

@@ -87,7 +87,7 @@ struct tcp_lab_net {
 	int cubic_c;		/* 1/1024 units */
 	int cubic_fast_convergence;
 	int cubic_reno_friendly;
-	int cubic_hystart;	/* HyStart++ on the initial slow start */
+	int cubic_hystart;	/* enum lab_hystart_mode, initial slow start */
 	/* HyStart++ (RFC 9406) constants */
 	int cubic_hspp_min_rtt_thresh_us;
 	int cubic_hspp_max_rtt_thresh_us;
