@@ -49,7 +49,13 @@
  * Differences, all outside the first slow start's own course: tcp_cubic.c
  * runs HyStart again after a timeout (here: first slow start only, as for
  * HyStart++), keeps it watching during the fast recovery of a loss in slow
- * start and after an idle restart if it never fired (here a loss ends it).
+ * start and after an idle restart if it never fired (here a loss ends it),
+ * and counts both detectors when both fire on one ACK (here that exit is
+ * the ACK train's).
+ *
+ * Whatever ends the first slow start is counted (cubic_ss_exit_* in
+ * /proc/net/tcp_lab), traced (event ss_exit, field ss_exit) and reported in
+ * TCP_CC_INFO.
  *
  * Differences from the kernel's own cubic: by default HyStart++ instead of
  * the original HyStart, RFC 9438's smoothed RTT in the target instead of
@@ -77,6 +83,12 @@
 
 /* A "never" ACK count per segment of growth: the curve says stay. */
 #define LAB_CUBIC_CNT_HOLD(cwnd)	(100U * (cwnd))
+
+/*
+ * ss_exit between ssthresh() and the set_state() that follows it: a loss
+ * or a timeout, which only the new state tells apart.
+ */
+#define LAB_SS_EXIT_PENDING	7
 
 /*
  * 104 bytes, all of ICSK_CA_PRIV_SIZE. Offsets on the left; one slow-start
@@ -118,13 +130,12 @@ struct lab_cubic {
 		phase:2,	/* enum tcp_lab_cc_phase */
 		prior_phase:2,	/* saved for undo */
 		hystart:2,	/* enum lab_hystart_mode of this connection */
-		hs_on:1,	/* that HyStart still watches slow start */
-		prior_hs_on:1,	/* saved for undo */
-		unused:2;
+		ss_exit:3,	/* enum tcp_lab_ss_exit, LAB_SS_EXIT_PENDING */
+		prior_ss_open:1; /* the first slow start ran at the reduction */
 	u16	c:13,		/*  92: 1/1024, snapshot */
 		fast_convergence:1,
 		reno_friendly:1,
-		unused2:1;
+		unused:1;
 	/* Snapshots of net.tcp_lab.cubic_hspp_*, within their sysctl ranges */
 	u16	hspp_min_thresh_us;	/*  94 */
 	u16	hspp_max_thresh_us;	/*  96 */
@@ -140,6 +151,13 @@ struct lab_cubic {
 	 */
 };
 
+/* The exit as userspace sees it: a loss while the kernel says which kind. */
+static u8 lab_cubic_ss_exit_shown(const struct lab_cubic *ca)
+{
+	return ca->ss_exit == LAB_SS_EXIT_PENDING ? TCP_LAB_SS_EXIT_LOSS :
+						    ca->ss_exit;
+}
+
 static void lab_cubic_trace(struct sock *sk, const struct lab_cubic *ca,
 			    u8 event)
 {
@@ -150,6 +168,7 @@ static void lab_cubic_trace(struct sock *sk, const struct lab_cubic *ca,
 	t.algo = TCP_LAB_ALGO_CUBIC;
 	t.event = event;
 	t.phase = ca->phase;
+	t.ss_exit = lab_cubic_ss_exit_shown(ca);
 	t.w_max = ca->w_max;
 	t.k_ms = lab_ticks_to_ms(ca->k);
 	t.epoch_ms = ca->epoch_us ?
@@ -160,10 +179,19 @@ static void lab_cubic_trace(struct sock *sk, const struct lab_cubic *ca,
 	trace_lab_cc(sk, &t);
 }
 
-/* Is this kind of HyStart still watching the initial slow start? */
+/* The first slow start is over, for @reason: count it once, say so. */
+static void lab_cubic_ss_end(struct sock *sk, struct lab_cubic *ca, u8 reason)
+{
+	ca->ss_exit = reason;
+	tcp_lab_inc(sock_net(sk), TCP_LAB_CUBIC_SS_EXIT_LOSS +
+				  (reason - TCP_LAB_SS_EXIT_LOSS));
+	lab_cubic_trace(sk, ca, LAB_EV_SS_EXIT);
+}
+
+/* Is this kind of HyStart still watching the first slow start? */
 static bool lab_cubic_watching(const struct lab_cubic *ca, u8 mode)
 {
-	return ca->hystart == mode && ca->hs_on;
+	return ca->hystart == mode && ca->ss_exit == TCP_LAB_SS_EXIT_NONE;
 }
 
 /* Out of CSS: its carried fraction of a segment goes (see lab_cubic_css). */
@@ -224,7 +252,6 @@ static void lab_cubic_init(struct sock *sk)
 	/* HyStart, of either kind, is for the initial slow start only. */
 	if (tcp_in_initial_slowstart(tp))
 		ca->hystart = READ_ONCE(ln->cubic_hystart);
-	ca->hs_on = ca->hystart != LAB_HYSTART_OFF;
 	ca->phase = tcp_in_slow_start(tp) ? TCP_LAB_PHASE_SS : TCP_LAB_PHASE_CA;
 	if (ca->hystart == LAB_HYSTART_HSPP)
 		lab_cubic_hspp_new_round(sk, ca);
@@ -233,6 +260,9 @@ static void lab_cubic_init(struct sock *sk)
 
 	tcp_lab_inc(sock_net(sk), TCP_LAB_CC_INIT);
 	lab_cubic_trace(sk, ca, LAB_EV_INIT);
+	/* At or above ssthresh from the start: no slow start at all. */
+	if (ca->phase == TCP_LAB_PHASE_CA)
+		lab_cubic_ss_end(sk, ca, TCP_LAB_SS_EXIT_SSTHRESH);
 }
 
 /* A new avoidance epoch begins at the first ACK after a reduction. */
@@ -313,7 +343,7 @@ static void lab_cubic_hs_update(struct sock *sk, struct lab_cubic *ca,
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	u32 now = (u32)tp->tcp_mstamp;
-	bool found = false;
+	u8 reason = TCP_LAB_SS_EXIT_NONE;
 
 	if (after(tp->snd_una, ca->round_end))
 		lab_cubic_hs_new_round(sk, ca);
@@ -328,7 +358,7 @@ static void lab_cubic_hs_update(struct sock *sk, struct lab_cubic *ca,
 				       READ_ONCE(sk->sk_pacing_rate),
 				       sk->sk_gso_max_size,
 				       sk->sk_pacing_status != SK_PACING_NONE))
-			found = true;
+			reason = TCP_LAB_SS_EXIT_ACK_TRAIN;
 	}
 
 	/* Delay: the round's minimum RTT, once it has enough samples. */
@@ -336,16 +366,16 @@ static void lab_cubic_hs_update(struct sock *sk, struct lab_cubic *ca,
 		ca->cur_round_min = delay;
 	if (ca->round_samples < LAB_HS_MIN_SAMPLES)
 		ca->round_samples++;
-	else if (lab_hs_delay_fires(ca->cur_round_min, ca->min_rtt_us))
-		found = true;
+	else if (!reason && lab_hs_delay_fires(ca->cur_round_min,
+					       ca->min_rtt_us))
+		reason = TCP_LAB_SS_EXIT_DELAY;
 
-	if (!found)
+	if (!reason)
 		return;
 	/* Found, once: ssthresh = cwnd, and avoidance from the next ACK. */
 	tp->snd_ssthresh = tcp_snd_cwnd(tp);
 	ca->phase = TCP_LAB_PHASE_CA;
-	ca->hs_on = 0;
-	lab_cubic_trace(sk, ca, LAB_EV_SS_EXIT);
+	lab_cubic_ss_end(sk, ca, reason);
 }
 
 /* HyStart: tcp_cubic.c's cubictcp_acked(). */
@@ -365,8 +395,7 @@ static void lab_cubic_hs_acked(struct sock *sk, struct lab_cubic *ca,
 	if (delay < ca->min_rtt_us)
 		ca->min_rtt_us = delay;
 
-	if (lab_cubic_watching(ca, LAB_HYSTART_HS) &&
-	    ca->phase == TCP_LAB_PHASE_SS && tcp_in_slow_start(tp))
+	if (lab_cubic_watching(ca, LAB_HYSTART_HS) && tcp_in_slow_start(tp))
 		lab_cubic_hs_update(sk, ca, delay);
 }
 
@@ -402,7 +431,7 @@ static void lab_cubic_pkts_acked(struct sock *sk,
 			tp->snd_ssthresh = tcp_snd_cwnd(tp);
 			lab_cubic_set_phase(tp, ca, TCP_LAB_PHASE_CA);
 			tcp_lab_inc(sock_net(sk), TCP_LAB_HSPP_SS_EXITS);
-			lab_cubic_trace(sk, ca, LAB_EV_SS_EXIT);
+			lab_cubic_ss_end(sk, ca, TCP_LAB_SS_EXIT_CSS);
 			return;
 		}
 	}
@@ -471,6 +500,8 @@ static void lab_cubic_cong_avoid(struct sock *sk, u32 ack, u32 acked)
 	if (ca->phase != TCP_LAB_PHASE_CA) {
 		/* Reached ssthresh (an earlier loss or init_ssthresh). */
 		lab_cubic_set_phase(tp, ca, TCP_LAB_PHASE_CA);
+		if (ca->ss_exit == TCP_LAB_SS_EXIT_NONE)
+			lab_cubic_ss_end(sk, ca, TCP_LAB_SS_EXIT_SSTHRESH);
 	}
 	lab_cubic_update(tp, ca, acked);
 	tcp_cong_avoid_ai(tp, ca->cnt, acked);
@@ -491,7 +522,7 @@ static u32 lab_cubic_ssthresh(struct sock *sk)
 	ca->prior_k = ca->k;
 	ca->prior_epoch_us = ca->epoch_us;
 	ca->prior_phase = ca->phase;
-	ca->prior_hs_on = ca->hs_on;
+	ca->prior_ss_open = ca->ss_exit == TCP_LAB_SS_EXIT_NONE;
 	ca->prior_cwnd_prior = ca->cwnd_prior;
 
 	ca->cwnd_prior = cwnd;
@@ -499,6 +530,9 @@ static u32 lab_cubic_ssthresh(struct sock *sk)
 					       ca->fast_convergence);
 	ca->epoch_us = 0;
 	lab_cubic_set_phase(tp, ca, TCP_LAB_PHASE_CA);
+	/* A loss or a timeout ends the first slow start: set_state() says. */
+	if (ca->ss_exit == TCP_LAB_SS_EXIT_NONE)
+		ca->ss_exit = LAB_SS_EXIT_PENDING;
 
 	tcp_lab_inc(sock_net(sk), TCP_LAB_CC_LOSS_REDUCTIONS);
 	return lab_reno_ssthresh_of(cwnd, ca->beta);
@@ -519,9 +553,13 @@ static u32 lab_cubic_undo_cwnd(struct sock *sk)
 	ca->epoch_us = ca->prior_epoch_us;
 	ca->cwnd_prior = ca->prior_cwnd_prior;
 	ca->last_cwnd = 0;
-	/* A spurious loss in slow start: slow start (and HyStart) go on. */
+	/*
+	 * A spurious loss in slow start: slow start (and HyStart) go on,
+	 * and what ends it later is counted as well.
+	 */
 	ca->phase = ca->prior_phase;
-	ca->hs_on = ca->prior_hs_on;
+	if (ca->prior_ss_open)
+		ca->ss_exit = TCP_LAB_SS_EXIT_NONE;
 
 	tcp_lab_inc(sock_net(sk), TCP_LAB_CC_UNDOS);
 	lab_cubic_trace(sk, ca, LAB_EV_UNDO);
@@ -539,8 +577,14 @@ static void lab_cubic_set_state(struct sock *sk, u8 new_state)
 	 */
 	if (new_state == TCP_CA_Loss) {
 		ca->epoch_us = 0;
-		ca->hs_on = 0;
 		lab_cubic_set_phase(tcp_sk(sk), ca, TCP_LAB_PHASE_SS);
+		/* Also a timeout ssthresh() was not asked about (MTU). */
+		if (ca->ss_exit == TCP_LAB_SS_EXIT_NONE ||
+		    ca->ss_exit == LAB_SS_EXIT_PENDING)
+			lab_cubic_ss_end(sk, ca, TCP_LAB_SS_EXIT_RTO);
+	} else if (ca->ss_exit == LAB_SS_EXIT_PENDING) {
+		/* Recovery or CWR: a loss, or ECN. */
+		lab_cubic_ss_end(sk, ca, TCP_LAB_SS_EXIT_LOSS);
 	}
 }
 
@@ -575,7 +619,9 @@ static size_t lab_cubic_get_info(struct sock *sk, u32 ext, int *attr,
 	if (!li)
 		return 0;
 	li->algo = TCP_LAB_ALGO_CUBIC;
-	li->phase = ca->phase | (u32)ca->css_rounds << 8;
+	li->phase = ca->phase | (u32)ca->css_rounds << 8 |
+		    (u32)lab_cubic_ss_exit_shown(ca) << 16 |
+		    (u32)ca->hystart << 24;
 	/* HyStart++: the last round's minimum; HyStart: this round's. */
 	rtt = ca->hystart == LAB_HYSTART_HS ? ca->cur_round_min :
 					      ca->pp.last_round_min;
@@ -607,10 +653,14 @@ int tcp_lab_cubic_register(void)
 	BUILD_BUG_ON(3 * (LAB_BETA_SCALE - 1) * LAB_BETA_SCALE /
 		     (LAB_BETA_SCALE + 1) >= 1 << 12);
 	BUILD_BUG_ON(LAB_CUBIC_C_MAX >= 1 << 13);
+	BUILD_BUG_ON(TCP_LAB_SS_EXIT_SSTHRESH >= LAB_SS_EXIT_PENDING);
 	BUILD_BUG_ON(LAB_HSPP_THRESH_US_MAX > U16_MAX);
 	BUILD_BUG_ON(LAB_HSPP_DIVISOR_MAX > U8_MAX);
 	BUILD_BUG_ON(LAB_HSPP_N_RTT_SAMPLE_MAX > U8_MAX);
 	BUILD_BUG_ON(LAB_HSPP_CSS_ROUNDS_MAX > U8_MAX);
+	/* The exit counters are in enum tcp_lab_ss_exit order. */
+	BUILD_BUG_ON(TCP_LAB_CUBIC_SS_EXIT_SSTHRESH - TCP_LAB_CUBIC_SS_EXIT_LOSS !=
+		     TCP_LAB_SS_EXIT_SSTHRESH - TCP_LAB_SS_EXIT_LOSS);
 	return tcp_register_congestion_control(&lab_cubic);
 }
 

@@ -14,7 +14,10 @@ import sys
 LINE = re.compile(r'\s(\d+\.\d+): lab_cc: src=(\S+) dst=(\S+) algo=(\S+) '
                   r'event=(\S+) phase=(\S+) cwnd=(\d+) ssthresh=(\d+) '
                   r'srtt_us=(\d+) w_max=(\d+) k_ms=(\d+) epoch_ms=(\d+) '
-                  r'min_rtt_us=(\d+)(?: w_est=(\d+))?')
+                  r'min_rtt_us=(\d+)(?: w_est=(\d+))?(?: ss_exit=(\S+))?')
+
+# What ended slow start before a loss did (the ss_exit field).
+HYSTART_EXITS = ('css', 'ack_train', 'delay')
 
 
 def events(path):
@@ -32,6 +35,7 @@ def events(path):
                                    'k_ms', 'epoch_ms', 'min_rtt_us')):
                 e[k] = int(m.group(7 + i))
             e['w_est'] = int(m.group(14)) if m.group(14) else None
+            e['ss_exit'] = m.group(15)
             flows.setdefault(e['flow'], []).append(e)
     if not flows:
         return []
@@ -165,7 +169,9 @@ def hystart(path):
     if undone:
         diag('%d spurious reductions undone, not counted as losses' % undone)
     first_loss = next(iter(real_losses(ev)), None)
-    exit_ = next((e for e in ev if e['event'] == 'ss_exit'), None)
+    # The exit HyStart made (a trace without the ss_exit field: any).
+    exit_ = next((e for e in ev if e['event'] == 'ss_exit' and
+                  e['ss_exit'] in (None,) + HYSTART_EXITS), None)
     css = [e for e in ev if e['event'] == 'css_enter']
     diag('css entered at cwnd %s' % ' '.join(str(e['cwnd']) for e in css))
     diag('css entries %d, ss exit at %s, first loss at %s' % (

@@ -64,6 +64,16 @@ enum tcp_lab_counter {
 	TCP_LAB_TW_TIMEOUT_KILLED,	/* TIME_WAIT ended by tw_timeout_ms */
 	TCP_LAB_TW_CSUM_ERRORS,		/* bad checksums, left to TCP */
 	TCP_LAB_SC_SYN_PASS_EXTHDR,	/* IPv6 SYN with late extension headers */
+	/*
+	 * lab_cubic: what ended a connection's first slow start, in enum
+	 * tcp_lab_ss_exit order (cc_info.h), one count per connection.
+	 */
+	TCP_LAB_CUBIC_SS_EXIT_LOSS,
+	TCP_LAB_CUBIC_SS_EXIT_RTO,
+	TCP_LAB_CUBIC_SS_EXIT_ACK_TRAIN,
+	TCP_LAB_CUBIC_SS_EXIT_DELAY,
+	TCP_LAB_CUBIC_SS_EXIT_CSS,
+	TCP_LAB_CUBIC_SS_EXIT_SSTHRESH,
 	TCP_LAB_NCOUNTERS
 };
 
@@ -158,6 +168,7 @@ struct lab_cc_trace {
 	u8 algo;		/* enum tcp_lab_cc_algo */
 	u8 event;		/* enum lab_cc_event */
 	u8 phase;		/* enum tcp_lab_cc_phase */
+	u8 ss_exit;		/* lab_cubic: enum tcp_lab_ss_exit */
 	u32 w_max;
 	u32 k_ms;
 	u32 epoch_ms;
