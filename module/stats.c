@@ -60,6 +60,12 @@ static const char * const tcp_lab_counter_names[] = {
 	[TCP_LAB_SC_SYN_PASS_IPSEC]	= "syncookie_syn_pass_ipsec",
 	[TCP_LAB_SC_SYN_PASS_KEYED]	= "syncookie_syn_pass_keyed",
 	[TCP_LAB_SC_SYN_PASS_FILTER]	= "syncookie_syn_pass_filter",
+	[TCP_LAB_CUBIC_SS_EXIT_LOSS]	= "cubic_ss_exit_loss",
+	[TCP_LAB_CUBIC_SS_EXIT_RTO]	= "cubic_ss_exit_rto",
+	[TCP_LAB_CUBIC_SS_EXIT_ACK_TRAIN] = "cubic_ss_exit_ack_train",
+	[TCP_LAB_CUBIC_SS_EXIT_DELAY]	= "cubic_ss_exit_delay",
+	[TCP_LAB_CUBIC_SS_EXIT_CSS]	= "cubic_ss_exit_css",
+	[TCP_LAB_CUBIC_SS_EXIT_SSTHRESH] = "cubic_ss_exit_ssthresh",
 };
 
 static unsigned long tcp_lab_sum(const struct tcp_lab_net *ln, int c)

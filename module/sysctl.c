@@ -13,6 +13,7 @@
 #include <linux/user_namespace.h>
 #include <tcp_lab/tcp_lab.h>
 #include <tcp_lab/cubic_math.h>
+#include <tcp_lab/hystart.h>
 
 #include "compat.h"
 
@@ -23,7 +24,14 @@ const struct tcp_lab_net tcp_lab_defaults = {
 	.cubic_c	= 410,		/* RFC 9438: 0.4 */
 	.cubic_fast_convergence = 1,
 	.cubic_reno_friendly = 1,
-	.cubic_hystart	= 1,
+	.cubic_hystart	= LAB_HYSTART_HSPP,
+	/* RFC 9406's values */
+	.cubic_hspp_min_rtt_thresh_us	= LAB_HSPP_MIN_RTT_THRESH_US,
+	.cubic_hspp_max_rtt_thresh_us	= LAB_HSPP_MAX_RTT_THRESH_US,
+	.cubic_hspp_rtt_divisor		= LAB_HSPP_MIN_RTT_DIVISOR,
+	.cubic_hspp_n_rtt_sample	= LAB_HSPP_N_RTT_SAMPLE,
+	.cubic_hspp_css_growth_divisor	= LAB_HSPP_CSS_GROWTH_DIVISOR,
+	.cubic_hspp_css_rounds		= LAB_HSPP_CSS_ROUNDS,
 	.syncookie_mode		= TCP_LAB_SYNCOOKIE_OFF,
 	.syncookie_threshold	= 50,
 	.syncookie_drop_invalid	= 0,
@@ -44,6 +52,11 @@ static int lab_tw_peers_min = 16;
 static int lab_tw_peers_max = 65536;
 static int lab_tw_expiry_max = 3600;
 static int lab_tw_timeout_max = 60000;
+/* lab_cubic keeps these in u16 and u8: see struct lab_cubic. */
+static int lab_hspp_thresh_max = LAB_HSPP_THRESH_US_MAX;
+static int lab_hspp_divisor_max = LAB_HSPP_DIVISOR_MAX;
+static int lab_hspp_samples_max = LAB_HSPP_N_RTT_SAMPLE_MAX;
+static int lab_hspp_rounds_max = LAB_HSPP_CSS_ROUNDS_MAX;
 
 #define LAB_INT_ENTRY(field, lo, hi) {					\
 	.procname	= #field,					\
@@ -176,7 +189,16 @@ static const struct ctl_table lab_sysctl_template[] = {
 	LAB_INT_ENTRY(cubic_c, &lab_beta_min, &lab_c_max),
 	LAB_INT_ENTRY(cubic_fast_convergence, &lab_zero, &lab_one),
 	LAB_INT_ENTRY(cubic_reno_friendly, &lab_zero, &lab_one),
-	LAB_INT_ENTRY(cubic_hystart, &lab_zero, &lab_one),
+	LAB_INT_ENTRY(cubic_hystart, &lab_zero, &lab_two),
+	LAB_INT_ENTRY(cubic_hspp_min_rtt_thresh_us, &lab_zero,
+		      &lab_hspp_thresh_max),
+	LAB_INT_ENTRY(cubic_hspp_max_rtt_thresh_us, &lab_zero,
+		      &lab_hspp_thresh_max),
+	LAB_INT_ENTRY(cubic_hspp_rtt_divisor, &lab_one, &lab_hspp_divisor_max),
+	LAB_INT_ENTRY(cubic_hspp_n_rtt_sample, &lab_one, &lab_hspp_samples_max),
+	LAB_INT_ENTRY(cubic_hspp_css_growth_divisor, &lab_one,
+		      &lab_hspp_divisor_max),
+	LAB_INT_ENTRY(cubic_hspp_css_rounds, &lab_one, &lab_hspp_rounds_max),
 	LAB_INT_HANDLER_ENTRY(syncookie_mode, lab_syncookie_mode_sysctl,
 			      &lab_zero, &lab_two),
 	/* .data holds the bitmap's address; maxlen counts bits */

@@ -72,6 +72,16 @@ enum tcp_lab_counter {
 	TCP_LAB_SC_SYN_PASS_IPSEC,	/* refused by the inbound IPsec policy */
 	TCP_LAB_SC_SYN_PASS_KEYED,	/* listener with TCP-MD5 or TCP-AO keys */
 	TCP_LAB_SC_SYN_PASS_FILTER,	/* listener with a socket filter */
+	/*
+	 * lab_cubic: what ended a connection's first slow start, in enum
+	 * tcp_lab_ss_exit order (cc_info.h), one count per connection.
+	 */
+	TCP_LAB_CUBIC_SS_EXIT_LOSS,
+	TCP_LAB_CUBIC_SS_EXIT_RTO,
+	TCP_LAB_CUBIC_SS_EXIT_ACK_TRAIN,
+	TCP_LAB_CUBIC_SS_EXIT_DELAY,
+	TCP_LAB_CUBIC_SS_EXIT_CSS,
+	TCP_LAB_CUBIC_SS_EXIT_SSTHRESH,
 	TCP_LAB_NCOUNTERS
 };
 
@@ -95,7 +105,14 @@ struct tcp_lab_net {
 	int cubic_c;		/* 1/1024 units */
 	int cubic_fast_convergence;
 	int cubic_reno_friendly;
-	int cubic_hystart;	/* HyStart++ on the initial slow start */
+	int cubic_hystart;	/* enum lab_hystart_mode, initial slow start */
+	/* HyStart++ (RFC 9406) constants */
+	int cubic_hspp_min_rtt_thresh_us;
+	int cubic_hspp_max_rtt_thresh_us;
+	int cubic_hspp_rtt_divisor;
+	int cubic_hspp_n_rtt_sample;
+	int cubic_hspp_css_growth_divisor;
+	int cubic_hspp_css_rounds;
 
 	/* SYN-cookie hook (syncookie.c) */
 	int syncookie_mode;		/* enum tcp_lab_syncookie_mode */
@@ -175,6 +192,7 @@ struct lab_cc_trace {
 	u8 algo;		/* enum tcp_lab_cc_algo */
 	u8 event;		/* enum lab_cc_event */
 	u8 phase;		/* enum tcp_lab_cc_phase */
+	u8 ss_exit;		/* lab_cubic: enum tcp_lab_ss_exit */
 	u32 w_max;
 	u32 k_ms;
 	u32 epoch_ms;
