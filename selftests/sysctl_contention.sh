@@ -7,12 +7,12 @@
 # off: a peer table freed after an RCU grace period, hooks registered and
 # unregistered); namespace B meanwhile times writes that need nothing but
 # its own lock (tw_observe with the TIME_WAIT hook already on, syncookie_mode
-# 1 <-> 2 with the SYN-cookie hook already on). B's median write must stay
-# close to its median with A idle.
+# 1 <-> 2 with the SYN-cookie hook already on). B's slowest write must stay
+# close to its slowest with A idle.
 source "$(dirname "$0")/lib.sh"
 
 D=/proc/sys/net/tcp_lab
-WRITES=60
+WRITES=200
 
 require_root
 require_cmd ip python3
@@ -25,6 +25,7 @@ import os, sys, time
 d, n = sys.argv[1], int(sys.argv[2])
 lat = []
 for i in range(n):
+    time.sleep(0.005)		# spread over a few of A's rounds
     for name, val in (("tw_observe", str(i % 2)),
                       ("syncookie_mode", str(1 + i % 2))):
         t = time.monotonic()
@@ -33,7 +34,7 @@ for i in range(n):
         os.close(fd)
         lat.append((time.monotonic() - t) * 1e6)
 lat.sort()
-print(int(lat[len(lat) // 2]), int(lat[len(lat) * 9 // 10]))
+print(int(lat[len(lat) // 2]), int(lat[len(lat) * 9 // 10]), int(lat[-1]))
 EOF
 }
 
@@ -63,7 +64,7 @@ time.sleep(600)
 ' &
 _lab_pids+=($!)
 
-read -r idle_med idle_p90 <<<"$(time_writes "$B")"
+read -r idle_med idle_p90 idle_max <<<"$(time_writes "$B")"
 
 # A: the slow writes, as fast as a shell can issue them: a sweep started
 # and waited for, a peer table made and freed after a grace period, hooks
@@ -72,26 +73,37 @@ iters=$(mktemp)
 on_exit "rm -f $iters"
 ip netns exec "$A" bash -c '
 	D=/proc/sys/net/tcp_lab
-	n=0
+	n=0 slow=0
+	w() {	# w NAME VALUE: write, and keep the slowest write in us
+		local t0=${EPOCHREALTIME/./} t
+		echo "$2" > "$D/$1"
+		t=$(( ${EPOCHREALTIME/./} - t0 ))
+		[ "$t" -gt "$slow" ] && slow=$t
+	}
 	while :; do
-		n=$((n + 1)); echo $n > '"$iters"'
-		echo 1 > $D/tw_timeout_ms; sleep 0.01; echo 0 > $D/tw_timeout_ms
-		echo 1 > $D/tw_recycle; echo 0 > $D/tw_recycle
-		echo 2 > $D/syncookie_mode; echo 0 > $D/syncookie_mode
+		n=$((n + 1))
+		echo "$n rounds, slowest write ${slow} us" > '"$iters"'
+		w tw_timeout_ms 1; sleep 0.01; w tw_timeout_ms 0
+		w tw_recycle 1; w tw_recycle 0
+		w syncookie_mode 2; w syncookie_mode 0
 	done' &
 _lab_pids+=($!)
 sleep 1
-read -r busy_med busy_p90 <<<"$(time_writes "$B")"
+read -r busy_med busy_p90 busy_max <<<"$(time_writes "$B")"
 kill "${_lab_pids[-1]}" 2>/dev/null
 
 diag "A: ehash $(ns_read "$A" /proc/sys/net/ipv4/tcp_ehash_entries) buckets" \
      "(negative: the shared one), tw_count $(counter "$A" tw_count)," \
-     "$(cat "$iters") rounds of slow writes"
-diag "B's writes: median ${idle_med} us (p90 ${idle_p90}) with A idle," \
-     "${busy_med} us (p90 ${busy_p90}) with A looping slow writes"
-# Allow for A's loop taking one of the two vCPUs and for TCG's noise.
+     "$(cat "$iters") of A's"
+diag "B's writes: median ${idle_med} us (p90 ${idle_p90}, max ${idle_max}) with A idle," \
+     "${busy_med} us (p90 ${busy_p90}, max ${busy_max}) with A looping slow writes"
+# A holds a lock only while one of its writes waits, a small part of its
+# loop: a shared lock shows in B's slowest writes, which then wait about as
+# long as A's slowest (measured with the old, global locks: B's p90 74 ms
+# and max 155 ms beside A's 183 ms, against 2.5 ms with A idle). Allow for
+# A's loop and sweep taking CPU from B, and for TCG's noise.
 check "other_namespace_writes_do_not_wait" \
-	test "$busy_med" -le $(( idle_med * 4 + 2000 ))
+	test "$busy_max" -le $(( idle_max * 5 + 5000 ))
 check "no_kernel_warnings" no_kernel_warnings
 # Nothing of A's loop is left half done: it can still be switched off.
 ns_write "$A" "$D/syncookie_mode" 0
