@@ -17,6 +17,7 @@ static int __net_init tcp_lab_net_init(struct net *net)
 	int err;
 
 	write_pnet(&ln->net, net);
+	mutex_init(&ln->sc_mutex);
 	err = tcp_lab_stats_init(net, ln);
 	if (err)
 		return err;
@@ -87,6 +88,8 @@ static void __exit tcp_lab_exit(void)
 	tcp_lab_cubic_unregister();
 	tcp_lab_reno_unregister();
 	unregister_pernet_subsys(&tcp_lab_net_ops);
+	/* The peer tables' RCU callbacks are our code: let them finish. */
+	rcu_barrier();
 }
 
 module_init(tcp_lab_init);

@@ -54,6 +54,18 @@ static const char * const tcp_lab_counter_names[] = {
 	[TCP_LAB_TW_TIMEOUT_KILLED]	= "tw_timeout_killed",
 	[TCP_LAB_TW_CSUM_ERRORS]	= "tw_csum_errors",
 	[TCP_LAB_SC_SYN_PASS_EXTHDR]	= "syncookie_syn_pass_exthdr",
+	[TCP_LAB_TW_SWEEPS]		= "tw_sweeps",
+	[TCP_LAB_TW_SWEEP_BUCKETS]	= "tw_sweep_buckets",
+	[TCP_LAB_SC_SYN_PASS_MINTTL]	= "syncookie_syn_pass_minttl",
+	[TCP_LAB_SC_SYN_PASS_IPSEC]	= "syncookie_syn_pass_ipsec",
+	[TCP_LAB_SC_SYN_PASS_KEYED]	= "syncookie_syn_pass_keyed",
+	[TCP_LAB_SC_SYN_PASS_FILTER]	= "syncookie_syn_pass_filter",
+	[TCP_LAB_CUBIC_SS_EXIT_LOSS]	= "cubic_ss_exit_loss",
+	[TCP_LAB_CUBIC_SS_EXIT_RTO]	= "cubic_ss_exit_rto",
+	[TCP_LAB_CUBIC_SS_EXIT_ACK_TRAIN] = "cubic_ss_exit_ack_train",
+	[TCP_LAB_CUBIC_SS_EXIT_DELAY]	= "cubic_ss_exit_delay",
+	[TCP_LAB_CUBIC_SS_EXIT_CSS]	= "cubic_ss_exit_css",
+	[TCP_LAB_CUBIC_SS_EXIT_SSTHRESH] = "cubic_ss_exit_ssthresh",
 };
 
 static unsigned long tcp_lab_sum(const struct tcp_lab_net *ln, int c)
@@ -98,7 +110,8 @@ int tcp_lab_stats_init(struct net *net, struct tcp_lab_net *ln)
 {
 	BUILD_BUG_ON(ARRAY_SIZE(tcp_lab_counter_names) != TCP_LAB_NCOUNTERS);
 
-	ln->stats = alloc_percpu(struct tcp_lab_stats);
+	/* Charged, like the rest of the namespace, to whoever made it. */
+	ln->stats = alloc_percpu_gfp(struct tcp_lab_stats, GFP_KERNEL_ACCOUNT);
 	if (!ln->stats)
 		return -ENOMEM;
 

@@ -16,6 +16,22 @@
  * the listener is marked with tcp_synq_overflow(), without which it ignores
  * cookies.
  *
+ * Before answering, the hook repeats what TCP checks between finding the
+ * listener and its SYN queue (tcp_v4_rcv()/tcp_v6_rcv(), 6.1-6.18), so that
+ * it never answers a SYN TCP would drop, which would give away a listener
+ * hidden behind TTL security or IPsec: IP_MINTTL / IPV6_MINHOPCOUNT and the
+ * inbound IPsec policy (TCP then drops the SYN), and a listener with TCP-MD5
+ * or TCP-AO keys or a socket filter, whose verdict only TCP can give (the
+ * SYN goes to it). The LSM's inet_conn_request hook is not asked here; it
+ * is when the cookie returns (cookie_v4_check()).
+ *
+ * The listener is looked up as TCP looks it up, skb->data at the TCP
+ * header with the header pulled into the linear area, so a reuseport BPF
+ * program sees what it sees inside TCP. What remains different: the
+ * lookup (and any reuseport or sk_lookup program) runs here at LOCAL_IN,
+ * and again inside TCP for a segment the hook passes on, so a program
+ * that keeps state sees such a segment twice.
+ *
  * ACKs that would reach a listener are checked here first, counted, and
  * dropped when the cookie is bad if net.tcp_lab.syncookie_drop_invalid says
  * so. The kernel takes cookie ACKs only while net.ipv4.tcp_syncookies is
@@ -58,16 +74,13 @@
 #define LAB_SC_MSS_DEFAULT_V6	(IPV6_MIN_MTU - sizeof(struct tcphdr) - \
 				 sizeof(struct ipv6hdr))
 
-/* Serializes hook registration against mode changes in every namespace. */
-static DEFINE_MUTEX(lab_sc_mutex);
-
 /* One TCP segment under inspection. */
 struct lab_sc_seg {
 	struct net *net;
 	struct tcp_lab_net *ln;
 	struct sk_buff *skb;
 	const struct nf_hook_state *state;
-	const struct tcphdr *th;	/* header and options, in skb or buf */
+	const struct tcphdr *th;	/* header and options, linear in skb */
 	unsigned int thoff;		/* from skb->data */
 	unsigned int thlen;
 	bool v6;
@@ -136,31 +149,80 @@ static bool lab_sc_owned(const struct lab_sc_seg *s)
 	return true;
 }
 
-/* The listener TCP would hand the segment to; RCU-protected, no reference. */
+/*
+ * The listener TCP would hand the segment to; RCU-protected, no reference.
+ * As in tcp_v4_rcv(), skb->data sits at the TCP header during the lookup
+ * and the header length is what a reuseport program skips to the payload.
+ */
 static struct sock *lab_sc_listener(const struct lab_sc_seg *s)
 {
 	struct sk_buff *skb = s->skb;
-	int doff = s->thoff + s->thlen;	/* reuseport BPF sees the payload */
 	struct sock *sk;
 
+	__skb_pull(skb, s->thoff);
 	if (IS_ENABLED(CONFIG_IPV6) && s->v6) {
 		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 
-		sk = lab_inet6_lookup_listener(s->net, skb, doff,
+		sk = lab_inet6_lookup_listener(s->net, skb, s->thlen,
 					       &ip6h->saddr, s->th->source,
 					       &ip6h->daddr, ntohs(s->th->dest),
 					       inet6_iif(skb), inet6_sdif(skb));
 	} else {
 		const struct iphdr *iph = ip_hdr(skb);
 
-		sk = lab_inet_lookup_listener(s->net, skb, doff,
+		sk = lab_inet_lookup_listener(s->net, skb, s->thlen,
 					      iph->saddr, s->th->source,
 					      iph->daddr, ntohs(s->th->dest),
 					      inet_iif(skb), inet_sdif(skb));
 	}
+	__skb_push(skb, s->thoff);
 	if (!sk || sk->sk_state != TCP_LISTEN)
 		return NULL;
 	return sk;
+}
+
+static bool lab_sc_has_keys(const struct sock *lsk)
+{
+#ifdef CONFIG_TCP_MD5SIG
+	if (rcu_access_pointer(tcp_sk(lsk)->md5sig_info))
+		return true;
+#endif
+#ifdef CONFIG_TCP_AO
+	if (rcu_access_pointer(tcp_sk(lsk)->ao_info))
+		return true;
+#endif
+	return false;
+}
+
+/*
+ * Would TCP drop this SYN between the listener lookup and the SYN queue,
+ * or is that its call alone? The reason to pass it on, or
+ * TCP_LAB_NCOUNTERS to answer it. See the comment at the top.
+ */
+static enum tcp_lab_counter lab_sc_refused(const struct lab_sc_seg *s,
+					   struct sock *lsk)
+{
+	struct sk_buff *skb = s->skb;
+
+	if (IS_ENABLED(CONFIG_IPV6) && s->v6) {
+#if IS_ENABLED(CONFIG_IPV6)
+		if (ipv6_hdr(skb)->hop_limit <
+		    READ_ONCE(inet6_sk(lsk)->min_hopcount))
+			return TCP_LAB_SC_SYN_PASS_MINTTL;
+		if (!xfrm6_policy_check(lsk, XFRM_POLICY_IN, skb))
+			return TCP_LAB_SC_SYN_PASS_IPSEC;
+#endif
+	} else {
+		if (ip_hdr(skb)->ttl < READ_ONCE(inet_sk(lsk)->min_ttl))
+			return TCP_LAB_SC_SYN_PASS_MINTTL;
+		if (!xfrm4_policy_check(lsk, XFRM_POLICY_IN, skb))
+			return TCP_LAB_SC_SYN_PASS_IPSEC;
+	}
+	if (lab_sc_has_keys(lsk))
+		return TCP_LAB_SC_SYN_PASS_KEYED;
+	if (rcu_access_pointer(lsk->sk_filter))
+		return TCP_LAB_SC_SYN_PASS_FILTER;
+	return TCP_LAB_NCOUNTERS;
 }
 
 /* TCP itself drops SYNs to broadcast or multicast, or from mapped IPv4. */
@@ -445,6 +507,19 @@ static int lab_sc_send_synack(const struct lab_sc_seg *s, struct sock *lsk,
 	return 0;
 }
 
+/*
+ * A segment that is ours: its header and options linear in the skb, as
+ * TCP will have them (and as its listener lookup wants them), s->th
+ * pointing there. Fails only without memory.
+ */
+static bool lab_sc_linearize(struct lab_sc_seg *s)
+{
+	if (!pskb_may_pull(s->skb, s->thoff + s->thlen))
+		return false;
+	s->th = (const struct tcphdr *)(s->skb->data + s->thoff);
+	return true;
+}
+
 /* Mode 1: engage once the SYN queue holds threshold percent of its room. */
 static bool lab_sc_under_pressure(const struct tcp_lab_net *ln,
 				  const struct sock *lsk)
@@ -458,6 +533,7 @@ static bool lab_sc_under_pressure(const struct tcp_lab_net *ln,
 static unsigned int lab_sc_syn(struct lab_sc_seg *s, int mode)
 {
 	const struct tcphdr *th = s->th;
+	enum tcp_lab_counter why;
 	struct lab_tcp_opts opts;
 	struct sock *lsk;
 
@@ -467,6 +543,9 @@ static unsigned int lab_sc_syn(struct lab_sc_seg *s, int mode)
 		return lab_sc_pass(s, TCP_LAB_SC_SYN_PASS_MALFORMED);
 	if (!lab_sc_protected(s->ln, th->dest))
 		return lab_sc_pass(s, TCP_LAB_SC_SYN_PASS_UNPROTECTED);
+	if (!lab_sc_linearize(s))
+		return lab_sc_pass(s, TCP_LAB_SC_SYN_PASS_ERROR);
+	th = s->th;
 	if (!lab_sc_unicast(s))
 		return lab_sc_pass(s, TCP_LAB_SC_SYN_PASS_NOT_LOCAL);
 	/*
@@ -498,6 +577,9 @@ static unsigned int lab_sc_syn(struct lab_sc_seg *s, int mode)
 	lsk = lab_sc_listener(s);
 	if (!lsk)
 		return lab_sc_pass(s, TCP_LAB_SC_SYN_PASS_NO_LISTENER);
+	why = lab_sc_refused(s, lsk);
+	if (why != TCP_LAB_NCOUNTERS)
+		return lab_sc_pass(s, why);
 	if (mode == TCP_LAB_SYNCOOKIE_PRESSURE &&
 	    !lab_sc_under_pressure(s->ln, lsk))
 		return lab_sc_pass(s, TCP_LAB_SC_SYN_PASS_BELOW_THRESHOLD);
@@ -527,8 +609,10 @@ static unsigned int lab_sc_ack(struct lab_sc_seg *s)
 	u32 ts_off = 0;
 	bool valid;
 
-	if (!lab_sc_protected(s->ln, th->dest) || s->v6_late_exthdrs)
+	if (!lab_sc_protected(s->ln, th->dest) || s->v6_late_exthdrs ||
+	    !lab_sc_linearize(s))
 		return NF_ACCEPT;
+	th = s->th;
 	/* The listener takes no cookie now: not ours to judge. */
 	if (!READ_ONCE(s->net->ipv4.sysctl_tcp_syncookies))
 		return NF_ACCEPT;
@@ -612,9 +696,8 @@ static unsigned int lab_sc_segment(struct lab_sc_seg *s, int mode)
 			lab_sc_inc(s, TCP_LAB_SC_MALFORMED);
 		return NF_ACCEPT;
 	}
-	s->th = skb_header_pointer(skb, s->thoff, s->thlen, &s->buf);
-	if (!s->th)
-		return NF_ACCEPT;
+	/* The fixed header only, until the segment turns out to be ours. */
+	s->th = th;
 
 	if (s->th->syn && !s->th->ack)
 		return lab_sc_syn(s, mode);
@@ -748,7 +831,7 @@ int tcp_lab_syncookie_set_mode(struct tcp_lab_net *ln, int mode)
 	struct net *net = tcp_lab_net_of(ln);
 	int err = 0;
 
-	mutex_lock(&lab_sc_mutex);
+	mutex_lock(&ln->sc_mutex);
 	if (mode != TCP_LAB_SYNCOOKIE_OFF && !ln->syncookie_hooked) {
 		err = nf_register_net_hooks(net, lab_sc_ops,
 					    ARRAY_SIZE(lab_sc_ops));
@@ -764,7 +847,7 @@ int tcp_lab_syncookie_set_mode(struct tcp_lab_net *ln, int mode)
 		ln->syncookie_hooked = false;
 	}
 out:
-	mutex_unlock(&lab_sc_mutex);
+	mutex_unlock(&ln->sc_mutex);
 	return err;
 }
 

@@ -8,12 +8,12 @@
  * value lives. Every int setting starts at its default in a new namespace.
  */
 #include <linux/bitmap.h>
-#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/sysctl.h>
 #include <linux/user_namespace.h>
 #include <tcp_lab/tcp_lab.h>
 #include <tcp_lab/cubic_math.h>
+#include <tcp_lab/hystart.h>
 
 #include "compat.h"
 
@@ -24,7 +24,14 @@ const struct tcp_lab_net tcp_lab_defaults = {
 	.cubic_c	= 410,		/* RFC 9438: 0.4 */
 	.cubic_fast_convergence = 1,
 	.cubic_reno_friendly = 1,
-	.cubic_hystart	= 1,
+	.cubic_hystart	= LAB_HYSTART_HSPP,
+	/* RFC 9406's values */
+	.cubic_hspp_min_rtt_thresh_us	= LAB_HSPP_MIN_RTT_THRESH_US,
+	.cubic_hspp_max_rtt_thresh_us	= LAB_HSPP_MAX_RTT_THRESH_US,
+	.cubic_hspp_rtt_divisor		= LAB_HSPP_MIN_RTT_DIVISOR,
+	.cubic_hspp_n_rtt_sample	= LAB_HSPP_N_RTT_SAMPLE,
+	.cubic_hspp_css_growth_divisor	= LAB_HSPP_CSS_GROWTH_DIVISOR,
+	.cubic_hspp_css_rounds		= LAB_HSPP_CSS_ROUNDS,
 	.syncookie_mode		= TCP_LAB_SYNCOOKIE_OFF,
 	.syncookie_threshold	= 50,
 	.syncookie_drop_invalid	= 0,
@@ -45,6 +52,11 @@ static int lab_tw_peers_min = 16;
 static int lab_tw_peers_max = 65536;
 static int lab_tw_expiry_max = 3600;
 static int lab_tw_timeout_max = 60000;
+/* lab_cubic keeps these in u16 and u8: see struct lab_cubic. */
+static int lab_hspp_thresh_max = LAB_HSPP_THRESH_US_MAX;
+static int lab_hspp_divisor_max = LAB_HSPP_DIVISOR_MAX;
+static int lab_hspp_samples_max = LAB_HSPP_N_RTT_SAMPLE_MAX;
+static int lab_hspp_rounds_max = LAB_HSPP_CSS_ROUNDS_MAX;
 
 #define LAB_INT_ENTRY(field, lo, hi) {					\
 	.procname	= #field,					\
@@ -120,9 +132,6 @@ static int lab_ports_read(const unsigned long *bitmap, char *buffer,
 	return 0;
 }
 
-/* Writers of every namespace's port list, so that each write is whole. */
-static DEFINE_MUTEX(lab_ports_mutex);
-
 /*
  * syncookie_ports, write: parsed by proc_do_large_bitmap() into a copy,
  * which replaces the list only if the write parsed. Writing into the live
@@ -136,7 +145,9 @@ static DEFINE_MUTEX(lab_ports_mutex);
 static int lab_ports_sysctl(lab_ctl_table *table, int write, void *buffer,
 			    size_t *lenp, loff_t *ppos)
 {
-	unsigned long *live = *(unsigned long **)table->data;
+	struct tcp_lab_net *ln = container_of(table->data, struct tcp_lab_net,
+					      syncookie_ports);
+	unsigned long *live = ln->syncookie_ports;
 	struct ctl_table tmp = *table;
 	unsigned long *copy;
 	int err;
@@ -147,14 +158,15 @@ static int lab_ports_sysctl(lab_ctl_table *table, int write, void *buffer,
 	copy = bitmap_alloc(TCP_LAB_NPORTS, GFP_KERNEL);
 	if (!copy)
 		return -ENOMEM;
-	mutex_lock(&lab_ports_mutex);
+	/* The namespace's writers, so that each write is whole. */
+	mutex_lock(&ln->sc_mutex);
 	/* A write continued at an offset adds to the list, as the kernel's. */
 	bitmap_copy(copy, live, TCP_LAB_NPORTS);
 	tmp.data = &copy;
 	err = proc_do_large_bitmap(&tmp, write, buffer, lenp, ppos);
 	if (!err)
 		bitmap_copy(live, copy, TCP_LAB_NPORTS);
-	mutex_unlock(&lab_ports_mutex);
+	mutex_unlock(&ln->sc_mutex);
 	bitmap_free(copy);
 	return err;
 }
@@ -177,7 +189,16 @@ static const struct ctl_table lab_sysctl_template[] = {
 	LAB_INT_ENTRY(cubic_c, &lab_beta_min, &lab_c_max),
 	LAB_INT_ENTRY(cubic_fast_convergence, &lab_zero, &lab_one),
 	LAB_INT_ENTRY(cubic_reno_friendly, &lab_zero, &lab_one),
-	LAB_INT_ENTRY(cubic_hystart, &lab_zero, &lab_one),
+	LAB_INT_ENTRY(cubic_hystart, &lab_zero, &lab_two),
+	LAB_INT_ENTRY(cubic_hspp_min_rtt_thresh_us, &lab_zero,
+		      &lab_hspp_thresh_max),
+	LAB_INT_ENTRY(cubic_hspp_max_rtt_thresh_us, &lab_zero,
+		      &lab_hspp_thresh_max),
+	LAB_INT_ENTRY(cubic_hspp_rtt_divisor, &lab_one, &lab_hspp_divisor_max),
+	LAB_INT_ENTRY(cubic_hspp_n_rtt_sample, &lab_one, &lab_hspp_samples_max),
+	LAB_INT_ENTRY(cubic_hspp_css_growth_divisor, &lab_one,
+		      &lab_hspp_divisor_max),
+	LAB_INT_ENTRY(cubic_hspp_css_rounds, &lab_one, &lab_hspp_rounds_max),
 	LAB_INT_HANDLER_ENTRY(syncookie_mode, lab_syncookie_mode_sysctl,
 			      &lab_zero, &lab_two),
 	/* .data holds the bitmap's address; maxlen counts bits */

@@ -14,14 +14,26 @@
  * namespace only while one of them is on. The last is a delayed work that
  * walks the established hash, as the kernel itself does when it purges a
  * dying namespace's timewait sockets.
+ *
+ * That hash is usually the host's, shared by every namespace, so the
+ * sweep's cost is bounded for namespaces a user namespace other than the
+ * initial one owns (tenants): at most LAB_TW_TENANT_BUCKETS buckets a run,
+ * resuming where the last run stopped, and runs at least
+ * LAB_TW_TENANT_PERIOD_MS apart, whatever tw_timeout_ms says. Every sweep
+ * parks once a full pass finds no socket in the TIME_WAIT substate (only
+ * FIN_WAIT2 ones, which it never ends), until the namespace's timewait
+ * count grows or LAB_TW_PARK_RECHECK_MS passes.
  */
+#include <linux/memcontrol.h>
 #include <linux/mutex.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/random.h>
+#include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/user_namespace.h>
 #include <net/inet6_hashtables.h>
 #include <net/inet_hashtables.h>
 #include <net/inet_timewait_sock.h>
@@ -33,8 +45,16 @@
 
 #include "compat.h"
 
-/* Hooks, peer tables and reapers are started and stopped under this. */
-static DEFINE_MUTEX(lab_tw_mutex);
+/* A tenant's sweep: buckets per run, and the shortest time between runs. */
+#define LAB_TW_TENANT_BUCKETS	8192U
+#define LAB_TW_TENANT_PERIOD_MS	250U
+/* A parked sweep looks again at least this often. */
+#define LAB_TW_PARK_RECHECK_MS	1000U
+/*
+ * A socket whose own timer fires within this is left to it: we then never
+ * end (and count) one whose timer is running at the same moment.
+ */
+#define LAB_TW_TIMER_MARGIN	HZ
 
 /*
  * tw_recycle's memory: the newest timestamp seen from each peer address on
@@ -57,6 +77,9 @@ struct lab_tw_peers {
 	unsigned int max;
 	u32 seed;
 	u32 mask;
+	/* Pays for the entries: whoever turned the table on (as BPF maps). */
+	struct mem_cgroup *memcg;
+	struct rcu_head rcu;
 	struct hlist_head buckets[];
 };
 
@@ -84,6 +107,7 @@ static struct lab_tw_peers *lab_tw_peers_alloc(unsigned int cap)
 	t = kvzalloc(struct_size(t, buckets, nbuckets), GFP_KERNEL_ACCOUNT);
 	if (!t)
 		return NULL;
+	t->memcg = get_mem_cgroup_from_mm(current->mm);
 	spin_lock_init(&t->lock);
 	t->max = cap;
 	t->mask = nbuckets - 1;
@@ -93,9 +117,14 @@ static struct lab_tw_peers *lab_tw_peers_alloc(unsigned int cap)
 	return t;
 }
 
-/* Only once no reader can see @t any more. */
-static void lab_tw_peers_free(struct lab_tw_peers *t)
+/*
+ * Once no reader can see @t any more. An RCU callback, so that nobody
+ * waits for a grace period holding the namespace's mutex; module exit
+ * waits for the last one with rcu_barrier().
+ */
+static void lab_tw_peers_free_rcu(struct rcu_head *head)
 {
+	struct lab_tw_peers *t = container_of(head, struct lab_tw_peers, rcu);
 	struct lab_tw_peer *p;
 	struct hlist_node *tmp;
 	unsigned int i;
@@ -103,13 +132,14 @@ static void lab_tw_peers_free(struct lab_tw_peers *t)
 	for (i = 0; i <= t->mask; i++)
 		hlist_for_each_entry_safe(p, tmp, &t->buckets[i], node)
 			kfree(p);
+	mem_cgroup_put(t->memcg);
 	kvfree(t);
 }
 
 static struct lab_tw_peers *lab_tw_peers_locked(struct tcp_lab_net *ln)
 {
 	return rcu_dereference_protected(ln->tw_peers,
-					 lockdep_is_held(&lab_tw_mutex));
+					 lockdep_is_held(&ln->tw_mutex));
 }
 
 /* Install an empty table of @cap peers (none if 0), freeing the old one. */
@@ -123,11 +153,9 @@ static int lab_tw_peers_reset(struct tcp_lab_net *ln, unsigned int cap)
 			return -ENOMEM;
 	}
 	old = rcu_replace_pointer(ln->tw_peers, t,
-				  lockdep_is_held(&lab_tw_mutex));
-	if (old) {
-		synchronize_rcu();
-		lab_tw_peers_free(old);
-	}
+				  lockdep_is_held(&ln->tw_mutex));
+	if (old)
+		call_rcu(&old->rcu, lab_tw_peers_free_rcu);
 	return 0;
 }
 
@@ -154,6 +182,7 @@ static void lab_tw_learn(struct net *net, struct tcp_lab_net *ln,
 {
 	u32 window = READ_ONCE(ln->tw_recycle_expiry_s);
 	struct lab_tw_peer *p, *oldest = NULL;
+	struct mem_cgroup *old_memcg;
 	struct lab_tw_peers *t;
 	struct hlist_head *head;
 	struct hlist_node *tmp;
@@ -191,7 +220,9 @@ static void lab_tw_learn(struct net *net, struct tcp_lab_net *ln,
 		lab_tw_peer_del(t, oldest);
 		tcp_lab_inc(net, TCP_LAB_TW_RECYCLE_EVICTED);
 	}
-	p = kmalloc(sizeof(*p), GFP_ATOMIC | __GFP_NOWARN);
+	old_memcg = set_active_memcg(t->memcg);
+	p = kmalloc(sizeof(*p), GFP_ATOMIC | __GFP_NOWARN | __GFP_ACCOUNT);
+	set_active_memcg(old_memcg);
 	if (!p) {
 		tcp_lab_inc(net, TCP_LAB_TW_RECYCLE_FULL);
 		goto unlock;
@@ -302,10 +333,22 @@ static unsigned int lab_tw_at_timewait(struct sk_buff *skb,
 		tcp_lab_inc(state->net, (fw2 ? (int)TCP_LAB_TW_FW2_SYN :
 					       (int)TCP_LAB_TW_SYN) + kind);
 	}
-	/* A FIN here moves FIN_WAIT2 on to TIME_WAIT, or repeats one. */
-	if (th->fin && READ_ONCE(ln->tw_recycle) &&
-	    lab_tw_seg_tsval(skb, seg, &tsval))
-		lab_tw_learn(state->net, ln, &seg->peer, tsval);
+	/*
+	 * The FIN that moves FIN_WAIT2 on to TIME_WAIT: learned only if TCP
+	 * will take it (in sequence, no data, PAWS-sane), so that a spoofed
+	 * FIN cannot plant a timestamp. A repeated FIN in TIME_WAIT teaches
+	 * nothing new.
+	 */
+	if (th->fin && fw2 && READ_ONCE(ln->tw_recycle) && !seg->payload &&
+	    lab_tw_seg_tsval(skb, seg, &tsval)) {
+		const struct tcp_timewait_sock *tcptw = tcp_twsk((struct sock *)tw);
+
+		if (lab_tw_fin_acceptable(ntohl(th->seq),
+					  READ_ONCE(tcptw->tw_rcv_nxt), tsval,
+					  READ_ONCE(tcptw->tw_ts_recent),
+					  READ_ONCE(tcptw->tw_ts_recent_stamp)))
+			lab_tw_learn(state->net, ln, &seg->peer, tsval);
+	}
 
 	/* RFC 1337 is about TIME_WAIT; a RST may still end FIN_WAIT2. */
 	if (th->rst && !fw2 && READ_ONCE(ln->tw_rst_policy)) {
@@ -313,6 +356,26 @@ static unsigned int lab_tw_at_timewait(struct sk_buff *skb,
 		return NF_DROP;
 	}
 	return NF_ACCEPT;
+}
+
+/*
+ * Will TCP take this FIN as the close of @tp's peer? In sequence, an ACK
+ * within what was sent, PAWS-sane: TCP's own checks in tcp_rcv_state_process()
+ * that a blind spoofer cannot pass. Read without the socket lock, as a
+ * snapshot: a FIN that races with other segments may go unlearned.
+ */
+static bool lab_tw_fin_takes(const struct tcp_sock *tp,
+			     const struct tcphdr *th, u32 tsval)
+{
+	u32 ack = ntohl(th->ack_seq);
+
+	if (!th->ack || th->syn || th->rst ||
+	    before(ack, READ_ONCE(tp->snd_una)) ||
+	    after(ack, READ_ONCE(tp->snd_nxt)))
+		return false;
+	return lab_tw_fin_acceptable(ntohl(th->seq), READ_ONCE(tp->rcv_nxt),
+				     tsval, READ_ONCE(tp->rx_opt.ts_recent),
+				     READ_ONCE(tp->rx_opt.ts_recent_stamp));
 }
 
 /* tw_recycle for a segment that is not for a timewait socket. */
@@ -329,9 +392,9 @@ static unsigned int lab_tw_recycle(struct sk_buff *skb,
 	if (th->fin) {
 		/* The FIN that takes an active closer into TIME_WAIT. */
 		if (sk && sk_fullsock(sk) &&
-		    (1 << sk->sk_state) &
-		    (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 | TCPF_CLOSING) &&
+		    (1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2) &&
 		    lab_tw_seg_tsval(skb, seg, &tsval) &&
+		    lab_tw_fin_takes(tcp_sk(sk), th, tsval) &&
 		    lab_tw_csum_ok(skb, state, seg))
 			lab_tw_learn(state->net, ln, &seg->peer, tsval);
 		return NF_ACCEPT;
@@ -459,83 +522,179 @@ static bool lab_tw_timeout_on(unsigned long timeout)
 	return timeout && timeout < TCP_TIMEWAIT_LEN;
 }
 
-static bool lab_tw_reapable(const struct sock *sk, const struct net *net,
-			    unsigned long timeout)
+/* A timewait socket of @net in the TIME_WAIT substate (the sweep's kind). */
+static bool lab_tw_in_time_wait(const struct sock *sk, const struct net *net)
 {
 	const struct inet_timewait_sock *tw = inet_twsk(sk);
 
 	return READ_ONCE(sk->sk_state) == TCP_TIME_WAIT &&
 	       net_eq(twsk_net(tw), net) &&
-	       READ_ONCE(tw->tw_substate) == TCP_TIME_WAIT &&
-	       timer_pending(&tw->tw_timer) &&
-	       lab_tw_cut_short(READ_ONCE(tw->tw_timer.expires), jiffies,
-				TCP_TIMEWAIT_LEN, timeout);
+	       READ_ONCE(tw->tw_substate) == TCP_TIME_WAIT;
 }
 
-/* End every TIME_WAIT socket of @net that has waited @timeout. */
-static void lab_tw_reap_net(struct net *net, unsigned long timeout)
+static bool lab_tw_reapable(const struct sock *sk, unsigned long timeout)
 {
-	struct inet_hashinfo *hinfo = lab_tcp_death_row(net)->hashinfo;
-	unsigned int slot;
+	const struct inet_timewait_sock *tw = inet_twsk(sk);
 
-	for (slot = 0; slot <= hinfo->ehash_mask; slot++) {
-		struct inet_ehash_bucket *head = &hinfo->ehash[slot];
-		struct hlist_nulls_node *node;
-		struct sock *sk;
+	return timer_pending(&tw->tw_timer) &&
+	       lab_tw_cut_short(READ_ONCE(tw->tw_timer.expires), jiffies,
+				TCP_TIMEWAIT_LEN, timeout, LAB_TW_TIMER_MARGIN);
+}
 
-		if (hlist_nulls_empty(&head->chain))
-			continue;
+/*
+ * End the sockets of @net in bucket @slot that have waited @timeout.
+ * Returns how many TIME_WAIT sockets of @net it left standing. The walk
+ * mirrors inet_twsk_purge() (net/ipv4/inet_timewait_sock.c, 6.1-6.18),
+ * which ends every timewait socket of dying namespaces only.
+ */
+static unsigned int lab_tw_reap_bucket(struct net *net,
+				       struct inet_hashinfo *hinfo,
+				       unsigned int slot, unsigned long timeout)
+{
+	struct inet_ehash_bucket *head = &hinfo->ehash[slot];
+	struct hlist_nulls_node *node;
+	unsigned int left;
+	struct sock *sk;
+
+	if (hlist_nulls_empty(&head->chain))
+		return 0;
 restart:
-		rcu_read_lock();
-		sk_nulls_for_each_rcu(sk, node, &head->chain) {
-			if (!lab_tw_reapable(sk, net, timeout))
-				continue;
-			if (!refcount_inc_not_zero(&sk->sk_refcnt))
-				continue;
-			/* Timewait socks are SLAB_TYPESAFE_BY_RCU: look again. */
-			if (!lab_tw_reapable(sk, net, timeout)) {
-				sock_gen_put(sk);
-				rcu_read_unlock();
-				goto restart;
-			}
-			rcu_read_unlock();
-			/*
-			 * Its timer was armed when we looked, so this kills
-			 * it; the ehash lock it takes wants BH off.
-			 */
-			local_bh_disable();
-			inet_twsk_deschedule_put(inet_twsk(sk));
-			local_bh_enable();
-			tcp_lab_inc(net, TCP_LAB_TW_TIMEOUT_KILLED);
-			cond_resched();
-			goto restart;
+	left = 0;
+	rcu_read_lock();
+	sk_nulls_for_each_rcu(sk, node, &head->chain) {
+		if (!lab_tw_in_time_wait(sk, net))
+			continue;
+		if (!lab_tw_reapable(sk, timeout)) {
+			left++;
+			continue;
 		}
-		/* Moved to another chain while we walked: walk again. */
-		if (get_nulls_value(node) != slot) {
+		if (!refcount_inc_not_zero(&sk->sk_refcnt))
+			continue;
+		/* Timewait socks are SLAB_TYPESAFE_BY_RCU: look again. */
+		if (!lab_tw_in_time_wait(sk, net) ||
+		    !lab_tw_reapable(sk, timeout)) {
+			sock_gen_put(sk);
 			rcu_read_unlock();
 			goto restart;
 		}
 		rcu_read_unlock();
-		if (!(slot & 1023))
+		/*
+		 * Its timer is armed and LAB_TW_TIMER_MARGIN away, so this
+		 * ends it; the ehash lock it takes wants BH off.
+		 */
+		local_bh_disable();
+		inet_twsk_deschedule_put(inet_twsk(sk));
+		local_bh_enable();
+		tcp_lab_inc(net, TCP_LAB_TW_TIMEOUT_KILLED);
+		cond_resched();
+		goto restart;
+	}
+	/* Moved to another chain while we walked: walk again. */
+	if (get_nulls_value(node) != slot) {
+		rcu_read_unlock();
+		goto restart;
+	}
+	rcu_read_unlock();
+	return left;
+}
+
+static bool lab_tw_tenant(const struct tcp_lab_net *ln)
+{
+	return tcp_lab_net_of(ln)->user_ns != &init_user_ns;
+}
+
+static unsigned long lab_tw_period(const struct tcp_lab_net *ln,
+				   unsigned long timeout)
+{
+	unsigned long period = max(timeout / 4, 1UL);
+
+	if (lab_tw_tenant(ln))
+		period = max(period, msecs_to_jiffies(LAB_TW_TENANT_PERIOD_MS));
+	return period;
+}
+
+/*
+ * Parked: the last full pass found no TIME_WAIT socket of ours. Stay so
+ * while the namespace's timewait count has not grown and the recheck time
+ * has not come; a FIN_WAIT2 timewait socket that turns TIME_WAIT in place
+ * does not move the count, and waits for the recheck.
+ */
+static bool lab_tw_still_parked(struct tcp_lab_net *ln, int count,
+				unsigned long timeout)
+{
+	if (!ln->tw_parked)
+		return false;
+	if (count <= ln->tw_park_count && timeout == ln->tw_park_timeout &&
+	    time_before(jiffies, ln->tw_park_since +
+			msecs_to_jiffies(LAB_TW_PARK_RECHECK_MS))) {
+		ln->tw_park_count = count;
+		return true;
+	}
+	ln->tw_parked = false;
+	return false;
+}
+
+static void lab_tw_park(struct tcp_lab_net *ln, int count,
+			unsigned long timeout)
+{
+	ln->tw_parked = true;
+	ln->tw_park_count = count;
+	ln->tw_park_timeout = timeout;
+	ln->tw_park_since = jiffies;
+}
+
+/*
+ * One run: the whole hash for init_net's own namespaces, at most
+ * LAB_TW_TENANT_BUCKETS buckets from where the last run stopped for a
+ * tenant's. The cursor and the park state are the work's alone.
+ */
+static void lab_tw_sweep(struct tcp_lab_net *ln, unsigned long timeout)
+{
+	struct net *net = tcp_lab_net_of(ln);
+	struct inet_hashinfo *hinfo = lab_tcp_death_row(net)->hashinfo;
+	unsigned int budget = hinfo->ehash_mask + 1, n = 0, slot;
+	int count = lab_tw_count(net);
+
+	if (count <= 0 || lab_tw_still_parked(ln, count, timeout))
+		return;
+	if (lab_tw_tenant(ln))
+		budget = min(budget, LAB_TW_TENANT_BUCKETS);
+	if (ln->tw_cursor > hinfo->ehash_mask)
+		ln->tw_cursor = 0;
+	while (n < budget) {
+		slot = ln->tw_cursor;
+		ln->tw_pass_left += lab_tw_reap_bucket(net, hinfo, slot,
+						       timeout);
+		n++;
+		if (slot == hinfo->ehash_mask) {
+			/* A full pass: park if nothing is left to end. */
+			if (!ln->tw_pass_left)
+				lab_tw_park(ln, lab_tw_count(net), timeout);
+			ln->tw_pass_left = 0;
+			ln->tw_cursor = 0;
+			break;
+		}
+		ln->tw_cursor = slot + 1;
+		if (!(n & 1023))
 			cond_resched();
 	}
+	tcp_lab_inc(net, TCP_LAB_TW_SWEEPS);
+	tcp_lab_add(net, TCP_LAB_TW_SWEEP_BUCKETS, n);
 }
 
 static void lab_tw_reaper(struct work_struct *work)
 {
 	struct tcp_lab_net *ln = container_of(to_delayed_work(work),
 					      struct tcp_lab_net, tw_reaper);
-	struct net *net = tcp_lab_net_of(ln);
 	unsigned long timeout = lab_tw_timeout(ln);
 
 	if (!lab_tw_timeout_on(timeout))
 		return;
-	/* Most runs find no timewait socket at all: skip the walk then. */
-	if (lab_tw_count(net) > 0)
-		lab_tw_reap_net(net, timeout);
-	/* A socket lives at most a quarter of the timeout too long. */
+	WRITE_ONCE(ln->tw_last_run, jiffies);
+	lab_tw_sweep(ln, timeout);
+	/* A socket lives at most a period (a quarter of the timeout) more. */
 	queue_delayed_work(system_unbound_wq, &ln->tw_reaper,
-			   max(timeout / 4, 1UL));
+			   lab_tw_period(ln, timeout));
 }
 
 /*
@@ -566,7 +725,7 @@ static int lab_tw_apply(struct tcp_lab_net *ln)
 	struct net *net = tcp_lab_net_of(ln);
 	int err;
 
-	lockdep_assert_held(&lab_tw_mutex);
+	lockdep_assert_held(&ln->tw_mutex);
 	/* The table exists before a hook can look for it... */
 	if (ln->tw_recycle && !lab_tw_peers_locked(ln)) {
 		err = lab_tw_peers_reset(ln, lab_tw_peers_cap(ln));
@@ -597,12 +756,25 @@ static int lab_tw_apply_peers(struct tcp_lab_net *ln)
 	return lab_tw_peers_reset(ln, lab_tw_peers_cap(ln));
 }
 
+/*
+ * Sweep soon after a change; for a tenant not sooner than its period
+ * allows, so that rewriting the sysctl cannot make the sweep run faster.
+ */
 static int lab_tw_apply_timeout(struct tcp_lab_net *ln)
 {
-	if (lab_tw_timeout_on(lab_tw_timeout(ln)))
-		mod_delayed_work(system_unbound_wq, &ln->tw_reaper, 0);
-	else
+	unsigned long next, delay = 0;
+
+	if (!lab_tw_timeout_on(lab_tw_timeout(ln))) {
 		cancel_delayed_work_sync(&ln->tw_reaper);
+		return 0;
+	}
+	if (lab_tw_tenant(ln)) {
+		next = READ_ONCE(ln->tw_last_run) +
+		       msecs_to_jiffies(LAB_TW_TENANT_PERIOD_MS);
+		if (time_before(jiffies, next))
+			delay = next - jiffies;
+	}
+	mod_delayed_work(system_unbound_wq, &ln->tw_reaper, delay);
 	return 0;
 }
 
@@ -621,7 +793,7 @@ static int lab_tw_sysctl(lab_ctl_table *table, int write, void *buffer,
 	if (!write)
 		return proc_dointvec_minmax(table, write, buffer, lenp, ppos);
 
-	mutex_lock(&lab_tw_mutex);
+	mutex_lock(&ln->tw_mutex);
 	old = *field;
 	val = old;
 	tmp.data = &val;
@@ -637,7 +809,7 @@ static int lab_tw_sysctl(lab_ctl_table *table, int write, void *buffer,
 			apply(ln);
 		}
 	}
-	mutex_unlock(&lab_tw_mutex);
+	mutex_unlock(&ln->tw_mutex);
 	return err;
 }
 
@@ -707,6 +879,7 @@ void tcp_lab_tw_net_init(struct tcp_lab_net *ln)
 	/* The counters by kind are indexed by enum lab_tw_kind. */
 	BUILD_BUG_ON(TCP_LAB_TW_DATA - TCP_LAB_TW_SYN != (int)LAB_TW_DATA ||
 		     TCP_LAB_TW_FW2_DATA - TCP_LAB_TW_FW2_SYN != (int)LAB_TW_DATA);
+	mutex_init(&ln->tw_mutex);
 	INIT_DELAYED_WORK(&ln->tw_reaper, lab_tw_reaper);
 }
 
@@ -717,12 +890,12 @@ void tcp_lab_tw_net_init(struct tcp_lab_net *ln)
 void tcp_lab_tw_net_exit(struct tcp_lab_net *ln)
 {
 	cancel_delayed_work_sync(&ln->tw_reaper);
-	mutex_lock(&lab_tw_mutex);
+	mutex_lock(&ln->tw_mutex);
 	if (ln->tw_hooks_on) {
 		nf_unregister_net_hooks(tcp_lab_net_of(ln), lab_tw_ops,
 					ARRAY_SIZE(lab_tw_ops));
 		ln->tw_hooks_on = false;
 	}
 	lab_tw_peers_reset(ln, 0);
-	mutex_unlock(&lab_tw_mutex);
+	mutex_unlock(&ln->tw_mutex);
 }

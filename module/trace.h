@@ -2,8 +2,10 @@
 /*
  * tcp_lab:lab_cc fires on every congestion-window decision of lab_reno and
  * lab_cubic: each ACK that reaches the algorithm, each loss reduction, each
- * undo and each HyStart++ phase change. With the 4-tuple it is enough to
- * draw cwnd, ssthresh and W_max over time per connection:
+ * undo, each HyStart++ phase change and the end of the first slow start
+ * (ss_exit, whatever ended it; the ss_exit field of every lab_cubic event
+ * says what did). With the 4-tuple it is enough to draw cwnd, ssthresh and
+ * W_max over time per connection:
  *
  *   echo 1 > /sys/kernel/tracing/events/tcp_lab/lab_cc/enable
  *   perf record -e tcp_lab:lab_cc -a
@@ -39,6 +41,13 @@ TRACE_DEFINE_ENUM(LAB_EV_IDLE);
 TRACE_DEFINE_ENUM(TCP_LAB_PHASE_SS);
 TRACE_DEFINE_ENUM(TCP_LAB_PHASE_CSS);
 TRACE_DEFINE_ENUM(TCP_LAB_PHASE_CA);
+TRACE_DEFINE_ENUM(TCP_LAB_SS_EXIT_NONE);
+TRACE_DEFINE_ENUM(TCP_LAB_SS_EXIT_LOSS);
+TRACE_DEFINE_ENUM(TCP_LAB_SS_EXIT_RTO);
+TRACE_DEFINE_ENUM(TCP_LAB_SS_EXIT_ACK_TRAIN);
+TRACE_DEFINE_ENUM(TCP_LAB_SS_EXIT_DELAY);
+TRACE_DEFINE_ENUM(TCP_LAB_SS_EXIT_CSS);
+TRACE_DEFINE_ENUM(TCP_LAB_SS_EXIT_SSTHRESH);
 
 #define lab_show_algo(a)						\
 	__print_symbolic(a, { TCP_LAB_ALGO_RENO, "lab_reno" },		\
@@ -59,6 +68,15 @@ TRACE_DEFINE_ENUM(TCP_LAB_PHASE_CA);
 			    { TCP_LAB_PHASE_CSS, "css" },		\
 			    { TCP_LAB_PHASE_CA, "ca" })
 
+#define lab_show_ss_exit(x)						\
+	__print_symbolic(x, { TCP_LAB_SS_EXIT_NONE, "none" },		\
+			    { TCP_LAB_SS_EXIT_LOSS, "loss" },		\
+			    { TCP_LAB_SS_EXIT_RTO, "rto" },		\
+			    { TCP_LAB_SS_EXIT_ACK_TRAIN, "ack_train" },	\
+			    { TCP_LAB_SS_EXIT_DELAY, "delay" },		\
+			    { TCP_LAB_SS_EXIT_CSS, "css" },		\
+			    { TCP_LAB_SS_EXIT_SSTHRESH, "ssthresh" })
+
 TRACE_EVENT(lab_cc,
 
 	TP_PROTO(const struct sock *sk, const struct lab_cc_trace *t),
@@ -78,6 +96,8 @@ TRACE_EVENT(lab_cc,
 		__field(__u32, k_ms)
 		__field(__u32, epoch_ms)
 		__field(__u32, min_rtt_us)
+		__field(__u32, w_est)
+		__field(__u8, ss_exit)
 	),
 
 	TP_fast_assign(
@@ -94,14 +114,17 @@ TRACE_EVENT(lab_cc,
 		__entry->k_ms = t->k_ms;
 		__entry->epoch_ms = t->epoch_ms;
 		__entry->min_rtt_us = t->min_rtt_us;
+		__entry->w_est = t->w_est;
+		__entry->ss_exit = t->ss_exit;
 	),
 
-	TP_printk("src=%pISpc dst=%pISpc algo=%s event=%s phase=%s cwnd=%u ssthresh=%u srtt_us=%u w_max=%u k_ms=%u epoch_ms=%u min_rtt_us=%u",
+	TP_printk("src=%pISpc dst=%pISpc algo=%s event=%s phase=%s cwnd=%u ssthresh=%u srtt_us=%u w_max=%u k_ms=%u epoch_ms=%u min_rtt_us=%u w_est=%u ss_exit=%s",
 		  __entry->saddr, __entry->daddr,
 		  lab_show_algo(__entry->algo), lab_show_event(__entry->event),
 		  lab_show_phase(__entry->phase), __entry->cwnd,
 		  __entry->ssthresh, __entry->srtt_us, __entry->w_max,
-		  __entry->k_ms, __entry->epoch_ms, __entry->min_rtt_us)
+		  __entry->k_ms, __entry->epoch_ms, __entry->min_rtt_us,
+		  __entry->w_est, lab_show_ss_exit(__entry->ss_exit))
 );
 
 #endif /* _TCP_LAB_TRACE_H */

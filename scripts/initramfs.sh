@@ -26,6 +26,7 @@ KMODS=(sock_diag inet_diag tcp_diag udp_diag veth sch_netem sch_tbf sch_fq
        ip6table_filter ip6table_raw xt_tcpudp xt_conntrack xt_CT xt_SYNPROXY
        xt_MASQUERADE xt_state xt_multiport
        crc32c_generic crc32c_intel	# libcrc32c's softdep, behind an alias
+       xfrm_user			# ip xfrm policy (syncookie_listener.sh)
        nfnetlink_hook)			# nft list hooks (6.12; not built in 6.1)
 
 # Binaries taken from the host, with their shared libraries.

@@ -11,6 +11,9 @@
 #            convergence lowers W_max when a loss comes below the last one
 #   HyStart++: on a deep buffer, slow start ends before the first loss,
 #            where plain slow start runs into a loss
+#   undo:    a retransmission timeout the kernel finds spurious (the ACKs
+#            were only late) is undone with the Reno-friendly estimate
+#            W_est intact
 #
 # Tolerances are wide enough for a TCG guest, where RTTs jitter.
 source "$(dirname "$0")/lib.sh"
@@ -57,7 +60,7 @@ verdict() {
 	fi
 }
 
-ktap_plan 9
+ktap_plan 10
 
 # Reno: 10 Mbit/s, 20 ms, 20 packets of buffer: a sawtooth every ~0.5 s.
 path 10 20 20
@@ -111,6 +114,20 @@ hystart_run() {	# hystart_run 0|1 NAME
 }
 hystart_run 1 hspp
 hystart_run 0 plain
+
+# Undo: 10 Mbit/s, 20 ms, 100 packets. Halfway, the ACKs are held back
+# 1.2 s: the retransmission timer fires, then the late ACKs for the
+# original segments arrive (their timestamps echo the originals) and the
+# kernel undoes the reduction.
+path 10 20 100
+flow lab_cubic 10 "$tmp/undo.trace" \
+	"tc -n $RTR qdisc change dev r0 root netem delay 1200ms limit 100000"
+python3 "$here/cc_trace.py" undo "$tmp/undo.trace" >"$tmp/undo.out"
+grep '^#' "$tmp/undo.out"
+diag "undo: counters $(ns_read "$SND" /proc/net/tcp_lab | grep -E 'undo|loss' | tr '\n' ' ')"
+verdict cubic_undo_keeps_reno_estimate "$tmp/undo.out"
+ns_reset
+
 check "hystartpp_exits_slow_start_before_loss" grep -qx "exit_before_loss 1" "$tmp/hspp.out"
 check "plain_slow_start_overshoots_into_loss" grep -qx "loss_in_ss 1" "$tmp/plain.out"
 ktap_finished

@@ -8,13 +8,18 @@
 #   cc_trace.py reno FILE BETA
 #   cc_trace.py cubic FILE BETA C
 #   cc_trace.py hystart FILE
+#   cc_trace.py undo FILE
+#   cc_trace.py ssexit FILE
 import re
 import sys
 
 LINE = re.compile(r'\s(\d+\.\d+): lab_cc: src=(\S+) dst=(\S+) algo=(\S+) '
                   r'event=(\S+) phase=(\S+) cwnd=(\d+) ssthresh=(\d+) '
                   r'srtt_us=(\d+) w_max=(\d+) k_ms=(\d+) epoch_ms=(\d+) '
-                  r'min_rtt_us=(\d+)')
+                  r'min_rtt_us=(\d+)(?: w_est=(\d+))?(?: ss_exit=(\S+))?')
+
+# What ended slow start before a loss did (the ss_exit field).
+HYSTART_EXITS = ('css', 'ack_train', 'delay')
 
 
 def events(path):
@@ -31,6 +36,8 @@ def events(path):
             for i, k in enumerate(('cwnd', 'ssthresh', 'srtt_us', 'w_max',
                                    'k_ms', 'epoch_ms', 'min_rtt_us')):
                 e[k] = int(m.group(7 + i))
+            e['w_est'] = int(m.group(14)) if m.group(14) else None
+            e['ss_exit'] = m.group(15)
             flows.setdefault(e['flow'], []).append(e)
     if not flows:
         return []
@@ -164,7 +171,9 @@ def hystart(path):
     if undone:
         diag('%d spurious reductions undone, not counted as losses' % undone)
     first_loss = next(iter(real_losses(ev)), None)
-    exit_ = next((e for e in ev if e['event'] == 'ss_exit'), None)
+    # The exit HyStart made (a trace without the ss_exit field: any).
+    exit_ = next((e for e in ev if e['event'] == 'ss_exit' and
+                  e['ss_exit'] in (None,) + HYSTART_EXITS), None)
     css = [e for e in ev if e['event'] == 'css_enter']
     diag('css entered at cwnd %s' % ' '.join(str(e['cwnd']) for e in css))
     diag('css entries %d, ss exit at %s, first loss at %s' % (
@@ -181,6 +190,61 @@ def hystart(path):
                                    exit_['t'] < first_loss['t']) else 0))
 
 
+def undo(path):
+    """After an undone reduction the Reno-friendly estimate W_est is what
+    it was before it (RFC 9438, 4.9), not started again from nothing: the
+    first avoidance ACK after each undo has W_est at least half of cwnd."""
+    ev = events(path)
+    undos = [i for i, e in enumerate(ev) if e['event'] == 'undo']
+    checked = bad = 0
+    for i in undos:
+        nxt = next((e for e in ev[i + 1:] if e['event'] == 'ack'
+                    and e['phase'] == 'ca'), None)
+        if nxt is None or nxt['w_est'] is None:
+            continue
+        checked += 1
+        diag('undo at %.3f: next avoidance ACK cwnd %d w_est %d' % (
+            ev[i]['t'], nxt['cwnd'], nxt['w_est']))
+        if nxt['w_est'] * 2 < nxt['cwnd']:
+            bad += 1
+    diag('%d undo events, %d followed by avoidance, %d with W_est lost' % (
+        len(undos), checked, bad))
+    verdict('cubic_undo_keeps_reno_estimate', checked >= 1 and not bad)
+
+
+def ssexit(path):
+    """How the first slow start ended: the ss_exit events (one per
+    connection, one more each time an undo reopened slow start), the last
+    one's reason, and whether HyStart (either kind) ended it before any
+    loss that was not undone."""
+    ev = events(path)
+    exits = [i for i, e in enumerate(ev) if e['event'] == 'ss_exit']
+    losses = real_losses(ev)
+    first_loss = ev.index(losses[0]) if losses else None
+    hs = next((i for i in exits if ev[i]['ss_exit'] in HYSTART_EXITS), None)
+    css = sum(1 for e in ev if e['event'] == 'css_enter')
+    diag('events %d, css entries %d, undos %d' %
+         (len(ev), css, sum(1 for e in ev if e['event'] == 'undo')))
+    for i in exits:
+        x = ev[i]
+        diag('slow start ended at %.3f by %s, cwnd %d ssthresh %d, '
+             'min_rtt_us %d srtt_us %d' % (x['t'], x['ss_exit'], x['cwnd'],
+                                            x['ssthresh'], x['min_rtt_us'],
+                                            x['srtt_us']))
+    if first_loss is not None:
+        e = ev[first_loss]
+        diag('first loss not undone at %.3f, cwnd %d, phase %s' %
+             (e['t'], e['cwnd'], e['phase']))
+    print('reason %s' % (ev[exits[-1]]['ss_exit'] if exits else 'none'))
+    print('exits %d' % len(exits))
+    print('exit_cwnd %d' % (ev[hs if hs is not None else exits[0]]['cwnd']
+                            if exits else 0))
+    print('css_entries %d' % css)
+    print('hystart_exit_before_loss %d' %
+          (1 if hs is not None and (first_loss is None or hs < first_loss)
+           else 0))
+
+
 if __name__ == '__main__':
     cmd = sys.argv[1]
     if cmd == 'reno':
@@ -189,5 +253,9 @@ if __name__ == '__main__':
         cubic(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     elif cmd == 'hystart':
         hystart(sys.argv[2])
+    elif cmd == 'undo':
+        undo(sys.argv[2])
+    elif cmd == 'ssexit':
+        ssexit(sys.argv[2])
     else:
         sys.exit('unknown command')

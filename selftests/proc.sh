@@ -23,6 +23,9 @@ COUNTERS="cc_init cc_loss_reductions cc_undos
 	tw_fw2_syn tw_fw2_rst tw_fw2_fin tw_fw2_ack tw_fw2_data
 	tw_rst_dropped tw_recycle_dropped tw_recycle_learned tw_recycle_evicted
 	tw_recycle_full tw_timeout_killed tw_csum_errors
+	cubic_ss_exit_loss cubic_ss_exit_rto
+	cubic_ss_exit_ack_train cubic_ss_exit_delay cubic_ss_exit_css
+	cubic_ss_exit_ssthresh
 	tw_count tw_recycle_peers"
 
 well_formed() {

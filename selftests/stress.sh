@@ -71,10 +71,9 @@ all_features_on() {	# all_features_on NS PORTS
 # Phase 1: LOADS times, two flows hold the module and rmmod must fail;
 # once they end it must succeed.
 load_loop() {
-	local i refused=0 unloaded=0 p1 p2 ft=2
-	# On a debug kernel a connection takes seconds to start: flows long
-	# enough that rmmod meets them.
-	debug_kernel && ft=10
+	local i refused=0 unloaded=0 p1 p2 ft=20
+	# Flows long enough that rmmod meets them however slowly they start
+	# (a debug kernel, a busy host under TCG); they are stopped once it has.
 	ns_create L_CLI L_SRV
 	veth_pair "$L_CLI" 10.0.9.1/24 "$L_SRV" 10.0.9.2/24
 	tc -n "$L_CLI" qdisc add dev veth0 root netem delay 5ms rate 50mbit
@@ -90,6 +89,7 @@ load_loop() {
 		wait_for $((ft + 3)) bash -c "ip netns exec $L_CLI ss -tinH | grep -q lab_reno &&
 			ip netns exec $L_CLI ss -tinH | grep -q lab_cubic"
 		rmmod tcp_lab 2>/dev/null || refused=$((refused + 1))
+		kill "$p1" "$p2" 2>/dev/null
 		wait "$p1" "$p2"
 		# The sockets are gone once their owners closed them (TIME_WAIT
 		# sockets hold no congestion control).

@@ -16,6 +16,10 @@
 #    an older TSval, or none, is dropped and counted and a newer one is
 #    answered; with tw_recycle=0 the older one is answered too; once
 #    tw_recycle_expiry_s has passed it is answered again.
+#  - Spoofed FINs (the router's own address and port, a random sequence
+#    number, a TSval far ahead) at a server socket waiting in FIN_WAIT2,
+#    full or timewait, teach it nothing: the peer's next connection is
+#    answered.
 #  - The table never holds more than tw_recycle_max_peers peers.
 source "$(dirname "$0")/lib.sh"
 
@@ -54,7 +58,10 @@ table ip nat {
 EOF
 
 bg_in "$S" python3 "$HELPER" server 0.0.0.0 80 --close-first
+bg_in "$S" python3 "$HELPER" server 0.0.0.0 81 --shutdown-first
 wait_for 10 bash -c "ip netns exec $S ss -tlnH '( sport = :80 )' | grep -q ." ||
+	skip_all "server did not start"
+wait_for 10 bash -c "ip netns exec $S ss -tlnH '( sport = :81 )' | grep -q ." ||
 	skip_all "server did not start"
 
 have_scapy=1
@@ -156,6 +163,33 @@ expires() {
 	return $rc
 }
 
+# spoofed_fin PORT: the router (its own address, not NATed; its TSvals
+# its millisecond clock) connects to PORT; once the server has sent its FIN
+# a spoofed FIN with a random sequence number and a TSval 10^9 ms ahead
+# arrives from the router's address and port. Nothing may be learned from
+# it, and the router's next connection must be answered.
+spoofed_fin() {
+	local out l0 l1 l2 rc=0
+	ns_write "$R" /proc/sys/net/ipv4/tcp_timestamps 2
+	fresh 1
+	out=$(mktemp)
+	l0=$(counter "$S" tw_recycle_learned)
+	ip netns exec "$R" python3 "$HELPER" spoof-fin 10.0.9.1 "$1" --hold 1 >"$out" 2>&1 &
+	local pid=$!
+	wait_for 20 grep -q spoofed "$out" || { diag "spoof-fin: $(cat "$out")"; rc=1; }
+	l1=$(counter "$S" tw_recycle_learned)
+	wait "$pid" || rc=1
+	sleep 0.3
+	l2=$(counter "$S" tw_recycle_learned)
+	rm -f "$out"
+	if ip netns exec "$R" python3 "$HELPER" connect 10.0.9.1 "$1" --wait-eof \
+		--timeout 1.5 2>/dev/null; then again=answered; else again=refused; fi
+	diag "port $1: learned +$((l1 - l0)) from the spoofed FIN, +$((l2 - l1))" \
+	     "from the real one; the router's next connection $again"
+	[ $rc = 0 ] && [ $((l1 - l0)) = 0 ] && [ $((l2 - l1)) = 1 ] &&
+		[ $again = answered ]
+}
+
 # 40 peers (the router's own addresses, not NATed) into a table of 16.
 capped() {
 	local i srcs="" peers ev full
@@ -175,16 +209,20 @@ capped() {
 	[ "$peers" -le 16 ] && [ "$peers" -ge 8 ] && [ $((ev + full)) -ge 24 ]
 }
 
-ktap_plan 6
+ktap_plan 8
 check "real_clients_behind_nat_refused_with_tw_recycle_1" real_clients_refused
 check "real_clients_behind_nat_all_connect_with_tw_recycle_0" real_clients_all_connect
 if [ $have_scapy = 1 ]; then
 	check "forged_older_or_no_tsval_dropped_newer_answered" forged_decided_by_tsval
 	check "forged_older_tsval_answered_with_tw_recycle_0" forged_answered_without
 	check "remembered_timestamp_expires" expires
+	check "spoofed_fin_at_fin_wait2_timewait_not_learned" spoofed_fin 80
+	check "spoofed_fin_at_fin_wait2_socket_not_learned" spoofed_fin 81
 else
 	for t in forged_older_or_no_tsval_dropped_newer_answered \
-		 forged_older_tsval_answered_with_tw_recycle_0 remembered_timestamp_expires; do
+		 forged_older_tsval_answered_with_tw_recycle_0 remembered_timestamp_expires \
+		 spoofed_fin_at_fin_wait2_timewait_not_learned \
+		 spoofed_fin_at_fin_wait2_socket_not_learned; do
 		ktap_skip "$t" "python3 scapy not installed"
 	done
 fi

@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """TCP endpoints for the TIME_WAIT selftests, experiments and benchmark.
 
-  server  ADDR PORT [--close-first] [--once]
+  server  ADDR PORT [--close-first | --shutdown-first] [--once]
       accept connections; close each one first (the server then holds
-      TIME_WAIT), or wait for the client's FIN (the client holds it)
+      TIME_WAIT), or only shut down its sending side first (the socket
+      stays the server's in FIN_WAIT2 until the client's FIN), or wait for
+      the client's FIN (the client holds TIME_WAIT)
   connect ADDR PORT [--src ADDR[,ADDR...]] [--sport PORT] [--timeout S]
           [--wait-eof]
       one connection (one from each --src, in turn); exit 0 if all were
@@ -18,6 +20,12 @@
       send one SYN (scapy) with a forged TSval (or the CLOCK_MONOTONIC
       milliseconds Linux uses with tcp_timestamps=2, plus MS), or none;
       exit 0 if a SYN-ACK came back, 1 if not
+  spoof-fin ADDR PORT [--tsval-ahead MS] [--hold S]
+      connect, wait for the server's FIN, then send a FIN from our own
+      address and port (scapy, so our stack never sees it) with a random
+      sequence number, as an off-path spoofer would, and a TSval MS ahead
+      of our clock (tcp_timestamps=2); print "spoofed", wait S seconds,
+      then close for real
   craft   IFACE SRC DST DPORT DST_MAC --mode tw|fw2
       make DST hold a timewait socket for one connection from SRC (tw:
       TIME_WAIT, fw2: FIN_WAIT2), print "ready", then send crafted segments
@@ -28,6 +36,7 @@
 """
 import argparse
 import errno
+import os
 import socket
 import sys
 import time
@@ -43,6 +52,14 @@ def server(args):
         if args.once:
             ls.close()
         if args.close_first:
+            c.close()
+        elif args.shutdown_first:
+            c.shutdown(socket.SHUT_WR)
+            try:
+                while c.recv(4096):
+                    pass
+            except OSError:
+                pass
             c.close()
         else:
             try:
@@ -195,6 +212,32 @@ def craft(args):
     return 0
 
 
+def spoof_fin(args):
+    from scapy.layers.inet import IP, TCP
+    from scapy.sendrecv import send
+
+    s = socket.socket()
+    s.settimeout(5)
+    s.connect((args.addr, args.port))
+    src, sport = s.getsockname()
+    while s.recv(4096):		# the server's FIN
+        pass
+    tsval = (int(time.monotonic() * 1000) + args.tsval_ahead) & 0xffffffff
+    # An off-path spoofer knows addresses and ports, not the sequence.
+    seq = int.from_bytes(os.urandom(4), 'big')
+    send(IP(src=src, dst=args.addr) /
+         TCP(sport=sport, dport=args.port, flags='FA', seq=seq,
+             ack=int.from_bytes(os.urandom(4), 'big'), window=1024,
+             options=[('NOP', None), ('NOP', None),
+                      ('Timestamp', (tsval, 0))]),
+         verbose=False)
+    time.sleep(0.3)
+    print("spoofed", flush=True)
+    time.sleep(args.hold)
+    s.close()
+    return 0
+
+
 def syn(args):
     from scapy.layers.inet import IP, TCP
     from scapy.sendrecv import sr1
@@ -221,6 +264,7 @@ def main():
     p.add_argument('addr')
     p.add_argument('port', type=int)
     p.add_argument('--close-first', action='store_true')
+    p.add_argument('--shutdown-first', action='store_true')
     p.add_argument('--once', action='store_true')
     p = sub.add_parser('connect')
     p.add_argument('addr')
@@ -241,6 +285,11 @@ def main():
     p.add_argument('--tsval-ahead', type=int, default=0)
     p.add_argument('--no-ts', action='store_true')
     p.add_argument('--timeout', type=float, default=1.5)
+    p = sub.add_parser('spoof-fin')
+    p.add_argument('addr')
+    p.add_argument('port', type=int)
+    p.add_argument('--tsval-ahead', type=int, default=10**9)
+    p.add_argument('--hold', type=float, default=1.0)
     p = sub.add_parser('craft')
     p.add_argument('iface')
     p.add_argument('src')
@@ -250,7 +299,8 @@ def main():
     p.add_argument('--mode', choices=('tw', 'fw2'), default='tw')
     args = ap.parse_args()
     return {'server': server, 'connect': connect, 'churn': churn,
-            'syn': syn, 'craft': craft}[args.cmd](args)
+            'syn': syn, 'spoof-fin': spoof_fin,
+            'craft': craft}[args.cmd](args)
 
 
 if __name__ == '__main__':

@@ -172,4 +172,18 @@ static inline u32 lab_hspp_rtt_thresh(u32 last_round_min_rtt_us)
 	return t;
 }
 
+/*
+ * Idle restart: when sending starts again after an idle period, the epoch
+ * moves forward by the time since the last ACK, so W_cubic does not count
+ * the silence; never past @now_us. All in microseconds of tcp_mstamp.
+ */
+static inline u64 lab_cubic_idle_shift(u64 epoch_us, u64 last_ack_us,
+				       u64 now_us)
+{
+	if (!epoch_us || now_us <= last_ack_us)
+		return epoch_us;
+	epoch_us += now_us - last_ack_us;
+	return epoch_us > now_us ? now_us : epoch_us;
+}
+
 #endif /* _TCP_LAB_CUBIC_MATH_H */

@@ -44,7 +44,7 @@
 
 /* What a segment's option block says; fields are zero when absent. */
 struct lab_tcp_opts {
-	u16 mss;		/* 0: no MSS option, or an MSS of 0 */
+	u16 mss;		/* the last non-zero MSS option, 0: none */
 	u8 wscale;		/* peer's shift, already capped at 14 */
 	bool has_wscale;
 	bool sack_perm;
@@ -107,7 +107,8 @@ static inline int lab_tcp_parse_opts(const u8 *p, unsigned int len,
 			return -1;
 		switch (kind) {
 		case LAB_TCPOPT_MSS:
-			if (size == 4)
+			/* As TCP: an MSS of 0 is ignored, not taken. */
+			if (size == 4 && lab_get_be16(p + i + 2))
 				o->mss = lab_get_be16(p + i + 2);
 			break;
 		case LAB_TCPOPT_WINDOW:

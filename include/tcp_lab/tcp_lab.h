@@ -6,6 +6,7 @@
 #define _TCP_LAB_H
 
 #include <linux/inet_diag.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/sysctl.h>
 #include <linux/workqueue.h>
@@ -64,6 +65,23 @@ enum tcp_lab_counter {
 	TCP_LAB_TW_TIMEOUT_KILLED,	/* TIME_WAIT ended by tw_timeout_ms */
 	TCP_LAB_TW_CSUM_ERRORS,		/* bad checksums, left to TCP */
 	TCP_LAB_SC_SYN_PASS_EXTHDR,	/* IPv6 SYN with late extension headers */
+	TCP_LAB_TW_SWEEPS,		/* tw_timeout_ms sweep runs that scanned */
+	TCP_LAB_TW_SWEEP_BUCKETS,	/* established-hash buckets they scanned */
+	/* SYNs the SYN-cookie hook leaves to TCP, which drops or judges them */
+	TCP_LAB_SC_SYN_PASS_MINTTL,	/* below IP_MINTTL / IPV6_MINHOPCOUNT */
+	TCP_LAB_SC_SYN_PASS_IPSEC,	/* refused by the inbound IPsec policy */
+	TCP_LAB_SC_SYN_PASS_KEYED,	/* listener with TCP-MD5 or TCP-AO keys */
+	TCP_LAB_SC_SYN_PASS_FILTER,	/* listener with a socket filter */
+	/*
+	 * lab_cubic: what ended a connection's first slow start, in enum
+	 * tcp_lab_ss_exit order (cc_info.h), one count per connection.
+	 */
+	TCP_LAB_CUBIC_SS_EXIT_LOSS,
+	TCP_LAB_CUBIC_SS_EXIT_RTO,
+	TCP_LAB_CUBIC_SS_EXIT_ACK_TRAIN,
+	TCP_LAB_CUBIC_SS_EXIT_DELAY,
+	TCP_LAB_CUBIC_SS_EXIT_CSS,
+	TCP_LAB_CUBIC_SS_EXIT_SSTHRESH,
 	TCP_LAB_NCOUNTERS
 };
 
@@ -87,14 +105,22 @@ struct tcp_lab_net {
 	int cubic_c;		/* 1/1024 units */
 	int cubic_fast_convergence;
 	int cubic_reno_friendly;
-	int cubic_hystart;	/* HyStart++ on the initial slow start */
+	int cubic_hystart;	/* enum lab_hystart_mode, initial slow start */
+	/* HyStart++ (RFC 9406) constants */
+	int cubic_hspp_min_rtt_thresh_us;
+	int cubic_hspp_max_rtt_thresh_us;
+	int cubic_hspp_rtt_divisor;
+	int cubic_hspp_n_rtt_sample;
+	int cubic_hspp_css_growth_divisor;
+	int cubic_hspp_css_rounds;
 
 	/* SYN-cookie hook (syncookie.c) */
 	int syncookie_mode;		/* enum tcp_lab_syncookie_mode */
 	int syncookie_threshold;	/* percent of the listener's SYN queue */
 	int syncookie_drop_invalid;	/* drop ACKs with a bad cookie */
 	unsigned long *syncookie_ports;	/* bitmap of protected local ports */
-	bool syncookie_hooked;		/* hooks registered; under the mutex */
+	struct mutex sc_mutex;		/* mode changes, port list writes */
+	bool syncookie_hooked;		/* hooks registered; under sc_mutex */
 
 	/* TIME_WAIT experiments (timewait.c) */
 	int tw_observe;			/* 0/1 */
@@ -103,10 +129,19 @@ struct tcp_lab_net {
 	int tw_recycle_max_peers;	/* entries */
 	int tw_recycle_expiry_s;	/* seconds */
 	int tw_timeout_ms;		/* ms, 0 = kernel's 60 s */
-	/* Changed only under timewait.c's mutex. */
+	/* Changed only under tw_mutex. */
+	struct mutex tw_mutex;
 	bool tw_hooks_on;
 	struct lab_tw_peers __rcu *tw_peers;
 	struct delayed_work tw_reaper;
+	/* The sweep's own (tw_reaper's): where it goes on, whether parked. */
+	unsigned long tw_last_run;	/* jiffies; read by the sysctl */
+	unsigned int tw_cursor;
+	unsigned int tw_pass_left;
+	bool tw_parked;
+	int tw_park_count;
+	unsigned long tw_park_timeout;
+	unsigned long tw_park_since;
 };
 
 extern unsigned int tcp_lab_net_id;
@@ -124,6 +159,12 @@ static inline struct net *tcp_lab_net_of(const struct tcp_lab_net *ln)
 static inline void tcp_lab_inc(const struct net *net, enum tcp_lab_counter c)
 {
 	this_cpu_inc(tcp_lab_pernet(net)->stats->cnt[c]);
+}
+
+static inline void tcp_lab_add(const struct net *net, enum tcp_lab_counter c,
+			       unsigned long n)
+{
+	this_cpu_add(tcp_lab_pernet(net)->stats->cnt[c], n);
 }
 
 /* sysctl.c */
@@ -151,10 +192,12 @@ struct lab_cc_trace {
 	u8 algo;		/* enum tcp_lab_cc_algo */
 	u8 event;		/* enum lab_cc_event */
 	u8 phase;		/* enum tcp_lab_cc_phase */
+	u8 ss_exit;		/* lab_cubic: enum tcp_lab_ss_exit */
 	u32 w_max;
 	u32 k_ms;
 	u32 epoch_ms;
 	u32 min_rtt_us;
+	u32 w_est;		/* lab_cubic's Reno-friendly estimate */
 };
 
 /*

@@ -24,39 +24,41 @@ static inline u32 lab_get_be32(const u8 *p)
 
 /*
  * Find the timestamp option in @len bytes of TCP options (what follows the
- * 20-byte header). Returns true and sets *tsval, *tsecr when a well-formed
- * one is there. The walk stops at EOL or at the first option whose length
- * byte is missing, below 2 or runs past the end, as the kernel's own parser
- * does, so a malformed list never yields a timestamp read from garbage.
+ * 20-byte header), as TCP's tcp_parse_options() reads it: the last
+ * well-formed one wins, and the walk stops at EOL or at the first option
+ * whose length byte is missing, below 2 or runs past the end, keeping what
+ * it found before. Returns true and sets *tsval, *tsecr when there is one,
+ * so a malformed list never yields a timestamp read from garbage.
  */
 static inline bool lab_tcp_find_ts(const u8 *opt, unsigned int len,
 				   u32 *tsval, u32 *tsecr)
 {
 	unsigned int i = 0;
+	bool found = false;
 
 	while (i < len) {
 		unsigned int kind = opt[i], size;
 
 		if (kind == LAB_TCPOPT_EOL)
-			return false;
+			break;
 		if (kind == LAB_TCPOPT_NOP) {
 			i++;
 			continue;
 		}
 		if (len - i < 2)
-			return false;
+			break;
 		size = opt[i + 1];
 		if (size < 2 || size > len - i)
-			return false;
+			break;
 		if (kind == LAB_TCPOPT_TIMESTAMP &&
 		    size == LAB_TCPOLEN_TIMESTAMP) {
 			*tsval = lab_get_be32(opt + i + 2);
 			*tsecr = lab_get_be32(opt + i + 6);
-			return true;
+			found = true;
 		}
 		i += size;
 	}
-	return false;
+	return found;
 }
 
 /*
@@ -102,6 +104,23 @@ static inline bool lab_tw_recycle_reject(u32 remembered, u32 stamp, u32 now,
 	return (s32)(remembered - tsval) > LAB_PAWS_WINDOW;
 }
 
+/*
+ * Whether TCP will take a FIN with sequence number @seq and timestamp
+ * @tsval as the peer's close, so that tw_recycle may learn @tsval: it must
+ * be exactly the next sequence number TCP expects (@rcv_nxt; a blind
+ * spoofer would have to guess it) and pass PAWS against the last timestamp
+ * TCP accepted on the connection, when there is one (@ts_recent_stamp
+ * non-zero; RFC 7323 5.3).
+ */
+static inline bool lab_tw_fin_acceptable(u32 seq, u32 rcv_nxt, u32 tsval,
+					 u32 ts_recent, int ts_recent_stamp)
+{
+	if (seq != rcv_nxt)
+		return false;
+	return !ts_recent_stamp ||
+	       (s32)(ts_recent - tsval) <= LAB_PAWS_WINDOW;
+}
+
 /* Whether @tsval seen @now replaces the remembered one: newer, or it expired. */
 static inline bool lab_tw_recycle_newer(u32 remembered, u32 stamp, u32 now,
 					u32 window, u32 tsval)
@@ -113,15 +132,17 @@ static inline bool lab_tw_recycle_newer(u32 remembered, u32 stamp, u32 now,
  * A TIME_WAIT timer is always (re)armed for the full TIME_WAIT length @len,
  * so a socket whose timer fires at @expires has waited len - (expires - now)
  * since then. It is cut short once that reaches @timeout, as long as its
- * own timer has not run out (then the kernel is ending it anyway). All
- * times in one wrapping tick unit (jiffies in the module).
+ * own timer is more than @margin away (closer than that, the kernel ends
+ * it anyway, and ending it here could race with the timer). All times in
+ * one wrapping tick unit (jiffies in the module).
  */
 static inline bool lab_tw_cut_short(unsigned long expires, unsigned long now,
-				    unsigned long len, unsigned long timeout)
+				    unsigned long len, unsigned long timeout,
+				    unsigned long margin)
 {
 	long left = (long)(expires - now);
 
-	return left > 0 && timeout <= len &&
+	return left > 0 && (unsigned long)left > margin && timeout <= len &&
 	       (unsigned long)left <= len - timeout;
 }
 

@@ -158,6 +158,39 @@ static int hspp_thresh(void)
 	       lab_hspp_rtt_thresh(400000) == 16000;
 }
 
+/*
+ * The idle shift over any idle time a connection can have: 1 ms, an hour,
+ * 36 minutes (past 2^31 us, where a signed 32-bit idle time goes
+ * negative), 72 minutes (past 2^32 us, where a 32-bit clock wraps), a day.
+ */
+static int idle_shift_any_length(void)
+{
+	static const uint64_t idles[] = {
+		1000ULL, 3600ULL * 1000000, 2147483648ULL + 5000000,
+		4294967296ULL + 7000000, 86400ULL * 1000000,
+	};
+	const uint64_t epoch = 5000000, last_ack = 9000000;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(idles); i++) {
+		uint64_t now = last_ack + idles[i];
+		uint64_t got = lab_cubic_idle_shift(epoch, last_ack, now);
+
+		if (got != epoch + idles[i]) {
+			ktap_diag("idle %llu us: epoch %llu, want %llu",
+				  (unsigned long long)idles[i],
+				  (unsigned long long)got,
+				  (unsigned long long)(epoch + idles[i]));
+			return 0;
+		}
+	}
+	/* No epoch yet, or nothing idle: unchanged; never past now. */
+	return lab_cubic_idle_shift(0, last_ack, last_ack + 1000) == 0 &&
+	       lab_cubic_idle_shift(epoch, last_ack, last_ack) == epoch &&
+	       lab_cubic_idle_shift(last_ack - 10, last_ack - 20, last_ack) ==
+	       last_ack;
+}
+
 int main(void)
 {
 	static const uint32_t cs[] = { 41, 410, 1024, 4096 };
@@ -165,7 +198,7 @@ int main(void)
 	int ok_k = 1, ok_w = 1;
 	size_t i, j;
 
-	ktap_plan(8);
+	ktap_plan(9);
 	ktap_result(cbrt_exact(), "cbrt64_is_exact_floor");
 	for (i = 0; i < ARRAY_SIZE(cs); i++)
 		for (j = 0; j < ARRAY_SIZE(betas); j++) {
@@ -181,5 +214,6 @@ int main(void)
 	ktap_result(alpha_matches(), "alpha_is_3(1-beta)/(1+beta)");
 	ktap_result(fast_convergence(), "fast_convergence_w_max");
 	ktap_result(hspp_thresh(), "hystartpp_rtt_thresh_clamped_4_16ms");
+	ktap_result(idle_shift_any_length(), "idle_shift_any_length");
 	return ktap_finish();
 }

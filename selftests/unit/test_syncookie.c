@@ -44,7 +44,7 @@ static int ref_parse(const uint8_t *p, unsigned int len, struct lab_tcp_opts *o)
 		if (end - p < 2 || p[1] < 2 || p[1] > end - p)
 			return -1;
 		l = p[1];
-		if (*p == 2 && l == 4)
+		if (*p == 2 && l == 4 && (p[2] || p[3]))
 			o->mss = (uint16_t)(p[2] * 256 + p[3]);
 		else if (*p == 3 && l == 3) {
 			o->has_wscale = true;
@@ -87,6 +87,9 @@ static int parse_known_blocks(void)
 	static const uint8_t big_ws[] = { 3, 3, 15, 2, 3, 1, 1, 1 };
 	static const uint8_t md5[] = { 19, 18, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 				       0, 0, 0, 0, 0, 0, 1, 1 };
+	/* TCP ignores an MSS of 0: an earlier real one stands */
+	static const uint8_t mss_then_zero[] = { 2, 4, 0x05, 0xb4, 2, 4, 0, 0 };
+	static const uint8_t mss_then_mss[] = { 2, 4, 0x05, 0xb4, 2, 4, 2, 0 };
 	struct lab_tcp_opts o;
 
 	if (lab_tcp_parse_opts(linux_syn, sizeof(linux_syn), &o) ||
@@ -106,6 +109,12 @@ static int parse_known_blocks(void)
 	    !o.has_wscale || o.wscale != 14)
 		return 0;
 	if (lab_tcp_parse_opts(md5, sizeof(md5), &o) || !o.is_signed)
+		return 0;
+	if (lab_tcp_parse_opts(mss_then_zero, sizeof(mss_then_zero), &o) ||
+	    o.mss != 1460)
+		return 0;
+	if (lab_tcp_parse_opts(mss_then_mss, sizeof(mss_then_mss), &o) ||
+	    o.mss != 512)
 		return 0;
 	return lab_tcp_parse_opts(NULL, 0, &o) == 0 && !o.has_ts;
 }

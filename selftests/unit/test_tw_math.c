@@ -44,6 +44,37 @@ static int ts_found_in_common_layouts(void)
 	       e == 0x01020304;
 }
 
+/* Two timestamp options: TCP's parser keeps the last, and so must we. */
+static int ts_last_one_wins(void)
+{
+	static const uint8_t two[] = {
+		8, 10, 0, 0, 0, 1, 0, 0, 0, 2,
+		8, 10, 0, 0, 0, 3, 0, 0, 0, 4,
+	};
+	uint32_t v, e;
+
+	return parse(two, sizeof(two), &v, &e) && v == 3 && e == 4;
+}
+
+/*
+ * TCP stops reading at a malformed option but keeps what it read before
+ * it; a timestamp after it is never seen.
+ */
+static int ts_before_malformed_kept(void)
+{
+	static const uint8_t ts_then_bad[] = {
+		8, 10, 0, 0, 0, 5, 0, 0, 0, 6, 3, 0,
+	};
+	static const uint8_t ts_then_past_end[] = {
+		8, 10, 0, 0, 0, 7, 0, 0, 0, 8, 1, 8, 10, 0, 0,
+	};
+	uint32_t v, e;
+
+	return parse(ts_then_bad, sizeof(ts_then_bad), &v, &e) && v == 5 &&
+	       parse(ts_then_past_end, sizeof(ts_then_past_end), &v, &e) &&
+	       v == 7 && e == 8;
+}
+
 static int ts_not_found_when_malformed(void)
 {
 	static const uint8_t eol_first[] = { 0, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2 };
@@ -67,22 +98,24 @@ static int ts_not_found_when_malformed(void)
 
 /*
  * The reference: the same rules read differently, as a recursive descent
- * over (kind, rest), to compare with on random option bytes.
+ * over (kind, rest), to compare with on random option bytes. What it found
+ * so far travels in *tsval and the return value.
  */
-static int ref_find_ts(const uint8_t *p, unsigned int len, uint32_t *tsval)
+static int ref_find_ts(const uint8_t *p, unsigned int len, uint32_t *tsval,
+		       int found)
 {
 	if (!len || p[0] == 0)
-		return 0;
+		return found;
 	if (p[0] == 1)
-		return ref_find_ts(p + 1, len - 1, tsval);
+		return ref_find_ts(p + 1, len - 1, tsval, found);
 	if (len < 2 || p[1] < 2 || p[1] > len)
-		return 0;
+		return found;
 	if (p[0] == 8 && p[1] == 10) {
 		*tsval = (uint32_t)p[2] << 24 | (uint32_t)p[3] << 16 |
 			 (uint32_t)p[4] << 8 | p[5];
-		return 1;
+		found = 1;
 	}
-	return ref_find_ts(p + p[1], len - p[1], tsval);
+	return ref_find_ts(p + p[1], len - p[1], tsval, found);
 }
 
 static int ts_matches_reference_on_random_bytes(void)
@@ -105,7 +138,7 @@ static int ts_matches_reference_on_random_bytes(void)
 				 r < 8 ? rand() % 12 : rand() % 256;
 		}
 		got = parse(buf, len, &v, &e);
-		want = ref_find_ts(buf, len, &rv);
+		want = ref_find_ts(buf, len, &rv, 0);
 		if (got != want || (got && v != rv)) {
 			ktap_diag("mismatch at iteration %u, len %u", i, len);
 			return 0;
@@ -155,35 +188,75 @@ static int recycle_compares_across_wraparound(void)
 
 static int cut_short_by_age(void)
 {
-	const unsigned long len = 15000, timeout = 250;
+	const unsigned long len = 15000, timeout = 250, margin = 250;
 	unsigned long now = 1000000;
 
 	/* Armed just now: expires at now + len. */
-	return !lab_tw_cut_short(now + len, now, len, timeout) &&
-	       !lab_tw_cut_short(now + len - timeout + 1, now, len, timeout) &&
-	       lab_tw_cut_short(now + len - timeout, now, len, timeout) &&
-	       lab_tw_cut_short(now + 1, now, len, timeout) &&
+	return !lab_tw_cut_short(now + len, now, len, timeout, margin) &&
+	       !lab_tw_cut_short(now + len - timeout + 1, now, len, timeout,
+				 margin) &&
+	       lab_tw_cut_short(now + len - timeout, now, len, timeout, margin) &&
+	       lab_tw_cut_short(now + margin + 1, now, len, timeout, margin) &&
 	       /* its own timer ran out: the kernel ends it, not us */
-	       !lab_tw_cut_short(now, now, len, timeout) &&
-	       !lab_tw_cut_short(now - 5, now, len, timeout) &&
+	       !lab_tw_cut_short(now, now, len, timeout, margin) &&
+	       !lab_tw_cut_short(now - 5, now, len, timeout, margin) &&
 	       /* a timeout as long as TIME_WAIT itself cuts nothing */
-	       !lab_tw_cut_short(now + 1, now, len, len + 1);
+	       !lab_tw_cut_short(now + 1, now, len, len + 1, margin);
+}
+
+/*
+ * A socket whose own timer is about to fire is left to it: ending it here
+ * could race with the timer, and tw_timeout_killed would count a socket
+ * the kernel ended.
+ */
+static int cut_short_leaves_timer_margin(void)
+{
+	const unsigned long len = 15000, timeout = 250, margin = 250;
+	unsigned long now = 1000000;
+
+	return !lab_tw_cut_short(now + 1, now, len, timeout, margin) &&
+	       !lab_tw_cut_short(now + margin, now, len, timeout, margin) &&
+	       lab_tw_cut_short(now + margin + 1, now, len, timeout, margin) &&
+	       /* a timeout that leaves less than the margin cuts nothing */
+	       !lab_tw_cut_short(now + 100, now, len, len - 100, margin);
 }
 
 static int cut_short_across_jiffies_wrap(void)
 {
-	const unsigned long len = 15000, timeout = 250;
+	const unsigned long len = 15000, timeout = 250, margin = 10;
 	unsigned long now = (unsigned long)-100;
 
-	return lab_tw_cut_short(now + len - timeout, now, len, timeout) &&
-	       !lab_tw_cut_short(now + len, now, len, timeout) &&
-	       lab_tw_cut_short(now + 50, now + 10, len, timeout);
+	return lab_tw_cut_short(now + len - timeout, now, len, timeout,
+				margin) &&
+	       !lab_tw_cut_short(now + len, now, len, timeout, margin) &&
+	       lab_tw_cut_short(now + 50, now + 10, len, timeout, margin);
+}
+
+/*
+ * tw_recycle learns from a FIN only what TCP will take: exactly the next
+ * sequence number, and a timestamp PAWS lets through.
+ */
+static int fin_acceptable_only_in_sequence_and_paws_sane(void)
+{
+	return lab_tw_fin_acceptable(1000, 1000, 500, 400, 1) &&
+	       /* no timestamp seen on the connection yet: sequence only */
+	       lab_tw_fin_acceptable(1000, 1000, 5, 400, 0) &&
+	       /* a spoofer's guesses */
+	       !lab_tw_fin_acceptable(999, 1000, 500, 400, 1) &&
+	       !lab_tw_fin_acceptable(1001, 1000, 500, 400, 1) &&
+	       !lab_tw_fin_acceptable(0x80001000u, 1000, 500, 400, 1) &&
+	       /* PAWS: one tick back is fine, two are not; across the wrap */
+	       lab_tw_fin_acceptable(1000, 1000, 399, 400, 1) &&
+	       !lab_tw_fin_acceptable(1000, 1000, 398, 400, 1) &&
+	       lab_tw_fin_acceptable(7, 7, 3, 0xfffffff0u, 1);
 }
 
 int main(void)
 {
-	ktap_plan(9);
+	ktap_plan(13);
 	ktap_result(ts_found_in_common_layouts(), "ts_found_in_common_layouts");
+	ktap_result(ts_last_one_wins(), "ts_last_one_wins");
+	ktap_result(ts_before_malformed_kept(), "ts_before_malformed_kept");
 	ktap_result(ts_not_found_when_malformed(), "ts_not_found_when_malformed");
 	ktap_result(ts_matches_reference_on_random_bytes(),
 		    "ts_matches_reference_on_2M_random_option_lists");
@@ -194,6 +267,10 @@ int main(void)
 	ktap_result(recycle_compares_across_wraparound(),
 		    "recycle_compares_across_wraparound");
 	ktap_result(cut_short_by_age(), "cut_short_by_age");
+	ktap_result(cut_short_leaves_timer_margin(),
+		    "cut_short_leaves_timer_margin");
+	ktap_result(fin_acceptable_only_in_sequence_and_paws_sane(),
+		    "fin_acceptable_only_in_sequence_and_paws_sane");
 	ktap_result(cut_short_across_jiffies_wrap(),
 		    "cut_short_across_jiffies_wrap");
 	ktap_result(lab_get_be32((const uint8_t[]){ 1, 2, 3, 4 }) == 0x01020304,

@@ -3,8 +3,8 @@
 #
 # scripts/tcplab-trace2csv on trace text in both forms it is given: tracefs
 # (event name alone) and perf script (system:event), lab_cc and tcp_probe
-# events, the busiest connection chosen, --port, --source and the
-# "infinite" initial ssthresh shown as 0.
+# events, the busiest connection chosen, --port, --source, the
+# "infinite" initial ssthresh shown as 0, and --ss-exit on both sources.
 conv=$(cd "$(dirname "$0")/../.." && pwd)/scripts/tcplab-trace2csv
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -40,8 +40,15 @@ cat >"$tmp/perf" <<'T'
          python3   612 [001]    53.900000: tcp:tcp_probe: family=AF_INET src=10.0.4.2:5001 dest=10.0.3.1:40002 mark=0x0 data_len=1448 snd_nxt=0x1 snd_una=0x1 snd_cwnd=10 ssthresh=2147483647 snd_wnd=64256 srtt=80000 rcv_wnd=64256 sock_cookie=4
 T
 
+# lab_cc with the ss_exit field (and a reason in it from the exit on).
+cat >"$tmp/exit" <<'T'
+          <idle>-0       [001] ..s2.   200.000000: lab_cc: src=10.0.3.1:40000 dst=10.0.4.2:5001 algo=lab_cubic event=ack phase=ss cwnd=70 ssthresh=2147483647 srtt_us=80000 w_max=0 k_ms=0 epoch_ms=0 min_rtt_us=80000 w_est=0 ss_exit=none
+          <idle>-0       [001] ..s2.   200.010000: lab_cc: src=10.0.3.1:40000 dst=10.0.4.2:5001 algo=lab_cubic event=ss_exit phase=ca cwnd=71 ssthresh=71 srtt_us=81000 w_max=0 k_ms=0 epoch_ms=0 min_rtt_us=80000 w_est=0 ss_exit=ack_train
+          <idle>-0       [001] ..s2.   200.020000: lab_cc: src=10.0.3.1:40000 dst=10.0.4.2:5001 algo=lab_cubic event=ack phase=ca cwnd=71 ssthresh=71 srtt_us=81000 w_max=71 k_ms=0 epoch_ms=0 min_rtt_us=80000 w_est=71 ss_exit=ack_train
+T
+
 echo "TAP version 13"
-echo "1..7"
+echo "1..10"
 t tracefs_busiest_connection \
 	"t_s,source,cwnd,ssthresh,srtt_us 0.000000,lab_cc,10,0,80000 0.100000,lab_cc,20,14,81000 " \
 	"$tmp/tracefs"
@@ -59,4 +66,10 @@ t list_connections "10.0.4.2:5001 -> 10.0.3.1:40002: 3 events, 53.700000 .. 53.9
 	--list "$tmp/perf"
 t nothing_found_fails "tcplab-trace2csv: no lab_cc or tcp_probe events found " \
 	--port 1 "$tmp/perf"
+t ss_exit_lab_cc_reason "t_s,source,cwnd,ssthresh,reason 0.010000,lab_cc,71,71,ack_train " \
+	--ss-exit "$tmp/exit"
+t ss_exit_tcp_probe_cwnd_before "t_s,source,cwnd,ssthresh,reason 0.250000,tcp_probe,10,7,unknown " \
+	--ss-exit --dport 5001 "$tmp/perf"
+t ss_exit_none_yet "t_s,source,cwnd,ssthresh,reason " \
+	--ss-exit --port 80 "$tmp/tracefs"
 exit $rc

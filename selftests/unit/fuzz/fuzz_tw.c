@@ -70,8 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (now - stamp >= window &&
 	    lab_tw_recycle_reject(remembered, stamp, now, window, false, 0))
 		abort();
-	if (lab_tw_cut_short(expires, jnow, len, timeout) &&
-	    (long)(expires - jnow) <= 0)
+	if (lab_tw_cut_short(expires, jnow, len, timeout, 25) &&
+	    (long)(expires - jnow) <= 25)
 		abort();
 	return 0;
 }
