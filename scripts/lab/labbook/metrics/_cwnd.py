@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Helpers the congestion-window analyzers share (not a plug-in: the
+registry skips modules whose name starts with "_").
+
+A series is a list of samples (t, cwnd, ssthresh, rtt_s), ssthresh 0
+meaning "not set yet" (initial slow start), taken from a trace.FLOW table
+(tcp_probe / lab_cc) or a flow.FLOW table (TCP_INFO samples).
+"""
+import statistics
+
+
+def series(data, name):
+    """Samples of table `name`, or None if it is missing or empty."""
+    t = data.tables.get(name)
+    if t is None or not len(t):
+        return None
+    rtt_col = 'srtt_ms' if t.has('srtt_ms') else 'rtt_ms'
+    ts, cw, ss, rt = (t.col(c) for c in ('t', 'cwnd', 'ssthresh', rtt_col))
+    out = []
+    for a, b, c, d in zip(ts, cw, ss, rt):
+        if a is None or b is None:
+            continue
+        out.append((float(a), int(b), int(c or 0), (d or 0) / 1000.0))
+    return out or None
+
+
+def median(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+class Reduction:
+    """One loss response: where ssthresh was set to a new, lower value."""
+
+    def __init__(self, i, t, before, ssthresh):
+        self.i = i                  # index of the first sample showing it
+        self.t = t
+        self.cwnd_before = before   # cwnd in the sample before
+        self.ssthresh = ssthresh
+        self.kind = 'fast'          # fast | timeout | exit
+        self.end_i = None           # first sample back at cwnd >= ssthresh
+        self.t_end = None
+        self.cwnd_min = None
+        self.cwnd_end = None
+        self.next_t = None          # time of the next reduction
+
+    @property
+    def beta(self):
+        return self.ssthresh / self.cwnd_before if self.cwnd_before else None
+
+
+def reductions(s, rto_window=1.0):
+    """Every reduction in series s, classified: a timeout leaves cwnd at
+    1-2 segments; an "exit" (HyStart and HyStart++ end slow start with
+    ssthresh = cwnd, no loss) keeps cwnd; the rest are fast recoveries."""
+    out = []
+    prev_ss = 0
+    for i, (t, c, ss, _) in enumerate(s):
+        if ss and ss != prev_ss and i > 0:
+            if prev_ss and ss > prev_ss:
+                prev_ss = ss        # an undo raised it back: not a loss
+                continue
+            out.append(Reduction(i, t, s[i - 1][1], ss))
+        prev_ss = ss or prev_ss
+    for k, r in enumerate(out):
+        stop = out[k + 1].i if k + 1 < len(out) else len(s)
+        r.next_t = s[stop][0] if stop < len(s) else None
+        # PRR brings cwnd down to ssthresh (or below it, with more
+        # losses); the recovery is over when it is back at ssthresh.
+        lo = None
+        reached = False
+        for j in range(r.i, stop):
+            t, c, ss, _ = s[j]
+            if lo is None or c < lo:
+                lo = c
+            if c <= r.ssthresh:
+                reached = True
+            if reached and c >= r.ssthresh:
+                r.end_i, r.t_end, r.cwnd_end = j, t, c
+                break
+        r.cwnd_min = lo
+        early = [s[j][1] for j in range(r.i, stop) if s[j][0] - r.t <= rto_window]
+        if early and min(early) <= 2:
+            r.kind = 'timeout'
+        elif r.cwnd_before and r.ssthresh >= 0.95 * r.cwnd_before and \
+                (r.cwnd_min or 0) >= 0.95 * r.ssthresh:
+            r.kind = 'exit'
+    return out
+
+
+def growth_per_rtt(s, lo, hi, ratio=True, min_cwnd=4):
+    """Median growth over one smoothed RTT for samples lo..hi-1: the
+    factor cwnd(t + srtt) / cwnd(t) (ratio) or the difference."""
+    vals = []
+    j = lo
+    for k in range(lo, hi):
+        t, c, _, rtt = s[k]
+        if c < min_cwnd or rtt <= 0:
+            continue
+        if j < k:
+            j = k
+        while j < hi and s[j][0] < t + rtt:
+            j += 1
+        if j >= hi:
+            break
+        vals.append(s[j][1] / c if ratio else s[j][1] - c)
+    return median(vals)
+
+
+def avoidance_runs(s, reds):
+    """(lo, hi) index ranges where cwnd >= ssthresh > 0, outside any
+    recovery: from a recovery's end to the next reduction."""
+    runs = []
+    for k, r in enumerate(reds):
+        if r.end_i is None:
+            continue
+        stop = reds[k + 1].i - 1 if k + 1 < len(reds) else len(s)
+        lo = r.end_i
+        hi = lo
+        while hi < stop and s[hi][1] >= s[hi][2] > 0:
+            hi += 1
+        if hi - lo >= 3:
+            runs.append((lo, hi))
+    return runs
+
+
+def regain(s, r):
+    """Seconds from reduction r until cwnd is back at its cwnd_before,
+    or None if the next reduction comes first."""
+    for j in range(r.i, len(s)):
+        if r.next_t is not None and s[j][0] >= r.next_t:
+            return None
+        if s[j][1] >= r.cwnd_before:
+            return s[j][0] - r.t
+    return None
