@@ -2,6 +2,7 @@
 """tcplab-lab: the lab book's one entry point.
 
   tcplab-lab check FILE... [--set KEY=VALUE]... [--live] [--resolve DIR]
+                   [--names]
       validate experiment files (nothing runs); --live checks sysctls
       against this kernel's /proc/sys instead of the static tables;
       --resolve writes each file resolved (base, override, --set) as
@@ -56,6 +57,9 @@ def cmd_check(args):
         print('refused: %s' % e, file=sys.stderr)
         return 1
     for s in sets:
+        if args.names:
+            print(s.name)
+            continue
         e = s.variants[0]
         t = sum(v.end_time() for v in s.variants) * s.reps
         print('ok %-22s %d variant(s) x %d rep(s), about %.0f s of traffic: %s' %
@@ -173,6 +177,8 @@ def main(argv=None):
     c.add_argument('--set', action='append', metavar='KEY=VALUE')
     c.add_argument('--live', action='store_true')
     c.add_argument('--resolve', metavar='DIR')
+    c.add_argument('--names', action='store_true',
+                   help='print only the experiments\' names')
     c.set_defaults(fn=cmd_check)
     r = sub.add_parser('run', help='run experiment files')
     r.add_argument('files', nargs='+')

@@ -108,6 +108,8 @@ CHECK_JS = """
   m.setAttribute('data-noverdict', out.noverdict);
   m.setAttribute('data-sections', out.sections);
   m.setAttribute('data-problems', out.problems.join(' | '));
+  m.setAttribute('data-errors', window.__labErrors || 0);
+  m.setAttribute('data-height', document.documentElement.scrollHeight);
   m.setAttribute('data-done', '1');
   if (out.problems.length) console.warn('labcheck: ' + out.problems.join(' | '));
 })();
@@ -274,7 +276,9 @@ def render(d, title='tcplab lab book'):
                 results.append(json.load(f))
     h = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">',
          '<meta name="viewport" content="width=device-width, initial-scale=1">',
-         '<title>%s</title>' % _e(title), '<style>%s</style></head><body>' % CSS]
+         '<title>%s</title>' % _e(title), '<style>%s</style>' % CSS,
+         '<script>window.__labErrors = 0; window.addEventListener("error", '
+         'function () { window.__labErrors++; });</script></head><body>']
     h.append('<h1>%s</h1>' % _e(title))
     h.append('<p class="meta">Linux %s on %s, %s; tcp_lab module %s; %s s in all.</p>' % (
         _e(book['kernel']), _e(book['host']), _e(book['started']),

@@ -126,12 +126,15 @@ PLOT_COMMON = {
 
 # ---------------------------------------------------------------- loading
 
-def _flatten(d, prefix=''):
+def _flatten(d, prefix='', quoted_leaf=False):
+    """Nested tables -> dotted key paths. With quoted_leaf, a key that
+    itself holds dots (written quoted: "flow.a.cc" = {...}) keeps its
+    value whole, so a table there replaces a table."""
     out = {}
     for k, v in d.items():
         p = '%s.%s' % (prefix, k) if prefix else k
-        if isinstance(v, dict):
-            out.update(_flatten(v, p))
+        if isinstance(v, dict) and not (quoted_leaf and '.' in k):
+            out.update(_flatten(v, p, quoted_leaf))
         else:
             out[p] = v
     return out
@@ -152,7 +155,7 @@ def _normalize(doc, file):
         if k in doc:
             if not isinstance(doc[k], dict):
                 raise SpecError(k, 'must be a table of key paths', file)
-            doc[k] = _flatten(doc[k])
+            doc[k] = _flatten(doc[k], quoted_leaf=True)
     return doc
 
 

@@ -124,12 +124,17 @@ def avoidance_runs(s, reds):
     return runs
 
 
-def regain(s, r):
-    """Seconds from reduction r until cwnd is back at its cwnd_before,
-    or None if the next reduction comes first."""
+def regain(s, r, frac=0.95):
+    """Seconds from reduction r until cwnd is back at `frac` of its
+    cwnd_before, or None if the next reduction comes first. (Not all of
+    it: the next loss often comes just as cwnd gets there.)"""
+    target = frac * r.cwnd_before
+    dipped = False
     for j in range(r.i, len(s)):
         if r.next_t is not None and s[j][0] >= r.next_t:
             return None
-        if s[j][1] >= r.cwnd_before:
+        if s[j][1] < target:
+            dipped = True
+        elif dipped:
             return s[j][0] - r.t
     return None

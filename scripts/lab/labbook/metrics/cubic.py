@@ -24,7 +24,7 @@ Values (NAME.), medians over the epochs that lasted at least 0.8 K:
             minRTT
   k_err     |k_meas - k_pred| / k_pred
   fit_err   RMS of (cwnd - W(t + minRTT)) / W_max over [0, min(end, 1.5 K)]
-  regain_s  time from the loss until cwnd was back at W
+  regain_s  time from the loss until cwnd was back at 95 % of W
 Table NAME.model (t, cwnd): the model curve of each analysed epoch.
 Marks NAME: loss lines, "K" lines, the epochs as spans.
 """

@@ -21,7 +21,7 @@ Values (NAME.):
   rto_ss_exit_ratio  cwnd where that slow start ended / the ssthresh it
                  ran to (1 = it stopped at ssthresh)
   regain_s       median time from a fast recovery's start until cwnd is
-                 back where it was before
+                 back at 95 % of where it was before
 Marks NAME: the phases as spans, each loss response as a line.
 """
 from ..plugin import Metric, Outputs

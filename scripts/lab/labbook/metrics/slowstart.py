@@ -53,21 +53,16 @@ class SlowStart(Metric):
         if exit_row is None:
             data.note('%s: slow start never ended' % n)
             return
-        by_loss = 1 if exit_row['ca_state'] in (1, 2, 3, 4) or \
-            exit_row['retrans'] else 0
-        losses = 0
-        if by_loss:
-            after = [r for r in rows if r['t'] >= exit_row['t']]
-            done = next((r for r in after if r['ca_state'] == 0), after[-1])
-            losses = done['retrans']
         exit_t = exit_row['t']
         exit_cwnd = None
+        by_loss = None
         tr = _cwnd.series(data, 'trace.' + f) if 'trace.' + f in data.tables else None
         if tr:
             reds = _cwnd.reductions(tr)
             if reds:
                 exit_t = reds[0].t
                 exit_cwnd = reds[0].cwnd_before
+                by_loss = 0 if reds[0].kind == 'exit' else 1
             # lab_cc: HyStart++'s conservative slow start, when it ran.
             t = data.tables['trace.' + f]
             if t.has('event'):
@@ -76,6 +71,14 @@ class SlowStart(Metric):
                 if css:
                     data.add_mark(n, css[0], 'HyStart++: RTT rose, conservative '
                                   'slow start', ex[0] if ex else css[0] + 0.01, 'css')
+        if by_loss is None:
+            by_loss = 1 if exit_row['ca_state'] in (1, 2, 3, 4) or \
+                exit_row['retrans'] else 0
+        losses = 0
+        if by_loss:
+            after = [r for r in rows if r['t'] >= exit_row['t']]
+            done = next((r for r in after if r['ca_state'] == 0), after[-1])
+            losses = done['retrans']
         if exit_cwnd is None:
             prev = [r for r in rows if r['t'] < exit_row['t']]
             exit_cwnd = prev[-1]['cwnd'] if prev else exit_row['cwnd']

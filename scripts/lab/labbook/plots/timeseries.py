@@ -13,7 +13,6 @@
   y_max = 200                         # optional
   hide_zero = true                    # 0 is "not set" (ssthresh): gap
   step = false                        # draw as steps
-  variants = "first"                  # with a [matrix]: "first" or "all"
 
 A series whose table is missing or empty in the run is drawn as nothing
 and the plot says so in its legend ("(no data)").

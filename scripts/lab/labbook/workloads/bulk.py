@@ -262,10 +262,6 @@ def _sink(args):
 
 
 def _send(args):
-    for p in args.param:
-        path, v = p.split('=', 1)
-        with open(path, 'w') as f:
-            f.write(v)
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     if args.algo:
         s.setsockopt(socket.IPPROTO_TCP, TCP_CONGESTION, args.algo.encode())
@@ -274,6 +270,13 @@ def _send(args):
     delay = args.start_at - time.monotonic()
     if delay > 0:
         time.sleep(delay)
+    # The knobs now, not at launch: every sender is launched before t0,
+    # and a later flow's values must not land before an earlier one
+    # connects (the algorithm reads them when the connection starts).
+    for p in args.param:
+        path, v = p.split('=', 1)
+        with open(path, 'w') as f:
+            f.write(v)
     s.settimeout(10)
     s.connect((args.dst, args.port))
     s.settimeout(None)
