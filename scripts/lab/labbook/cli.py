@@ -13,7 +13,7 @@
       the self-contained HTML page of a results directory
   tcplab-lab browser-check HTML [--screenshot PNG] [--negative]
       load the page in headless Chromium and check it
-  tcplab-lab keys
+  tcplab-lab keys [--markdown]
       every key an experiment file may hold, by plug-in
   tcplab-lab list [FILE...]
       name, title and claim of experiment files
@@ -126,26 +126,56 @@ def cmd_browser(args):
     return browser.main(args)
 
 
+def _kind_name(f):
+    return {'str': 'string', 'strlist': 'string or list', 'number': 'number',
+            'int': 'integer', 'bool': 'true/false', 'scalar': 'name or number',
+            'table': 'table', 'rate': 'rate ("10mbit")', 'time': 'time ("40ms")',
+            'size': 'size ("10MB")', 'percent': 'percent ("1%")',
+            'buffer': 'packets or "N bdp"', 'any': 'any'}[f.kind]
+
+
 def cmd_keys(args):
     sections = [
         ('[experiment]', spec.EXPERIMENT_KEYS), ('[path]', spec.PATH_KEYS),
-        ('[path.forward] / [path.reverse]', spec.DIRECTION_KEYS),
+        ('[path.forward], [path.reverse]', spec.DIRECTION_KEYS),
         ('[[event]]', spec.EVENT_KEYS), ('[[verdict]]', spec.VERDICT_KEYS),
-        ('[[flow]] (every kind)', spec.FLOW_COMMON),
-        ('[[measure]] (every kind)', spec.MEASURE_COMMON),
-        ('[[metric]] (every kind)', spec.METRIC_COMMON),
-        ('[[plot]] (every kind)', spec.PLOT_COMMON),
+        ('[[flow]], every kind', spec.FLOW_COMMON),
+        ('[[measure]], every kind', spec.MEASURE_COMMON),
+        ('[[metric]], every kind', spec.METRIC_COMMON),
+        ('[[plot]], every kind', spec.PLOT_COMMON),
     ]
-    for title, fields in sections:
-        print(title)
-        for line in schema.describe(fields):
-            print('  ' + line)
     for cat, table in (('topology', '[topology] shape'), ('workload', '[[flow]] kind'),
                        ('measure', '[[measure]] kind'), ('metric', '[[metric]] kind'),
                        ('plot', '[[plot]] kind')):
         for kind, cls in sorted(registry.kinds(cat).items()):
-            print('%s = "%s": %s' % (table, kind, cls.DOC))
-            for line in schema.describe(cls.KEYS):
+            sections.append(('%s = "%s"' % (table, kind), cls.KEYS,
+                             cls.DOC + ('. Produces ' + cls.PRODUCES
+                                        if cls.PRODUCES else '')))
+    for sec in sections:
+        title, fields = sec[0], sec[1]
+        doc = sec[2] if len(sec) > 2 else ''
+        if args.markdown:
+            print('**`%s`**%s\n' % (title, ': ' + doc if doc else ''))
+            if fields:
+                print('| key | value | meaning |\n| --- | --- | --- |')
+                for k, f in fields.items():
+                    extra = ''
+                    if f.choices:
+                        extra = ' One of %s.' % ', '.join('`%s`' % c for c in f.choices)
+                    if f.required:
+                        extra += ' Required.'
+                    elif f.default not in (None, [], {}, '', False):
+                        d = f.default
+                        if isinstance(d, tuple):
+                            d = '%g %s' % d
+                        extra += ' Default %s.' % d
+                    print('| `%s` | %s | %s.%s |' % (k, _kind_name(f), f.doc, extra))
+                print()
+            else:
+                print('(no keys of its own)\n')
+        else:
+            print(title + (': ' + doc if doc else ''))
+            for line in schema.describe(fields):
                 print('  ' + line)
     return 0
 
@@ -205,6 +235,7 @@ def main(argv=None):
     b.add_argument('--chromium', default=None)
     b.set_defaults(fn=cmd_browser)
     k = sub.add_parser('keys', help='the key reference')
+    k.add_argument('--markdown', action='store_true')
     k.set_defaults(fn=cmd_keys)
     li = sub.add_parser('list', help='list experiments')
     li.add_argument('files', nargs='*')

@@ -40,6 +40,7 @@ def _match(name, names):
 class Plugin:
     KEYS = {}        # key -> schema.Field, besides the common keys
     DOC = ''         # what this kind does, for `tcplab-lab keys` and docs
+    PRODUCES = ''    # what it adds to the results, for the same
     kind = None      # set by register()
     category = None
 

@@ -69,7 +69,7 @@ PATH_KEYS = {
     'jitter': Field('time', 'delay variation, data direction'),
     'loss': Field('percent', 'random loss, data direction'),
     'buffer': Field('buffer', 'bottleneck queue, data direction: packets or '
-                    '"N bdp" (default 1 bdp)', default=(1.0, 'bdp')),
+                    '"N bdp"', default=(1.0, 'bdp')),
     'qdisc': DIRECTION_KEYS['qdisc'],
     'mtu': Field('int', 'MTU of every link', default=1500, minimum=576,
                  maximum=9000),

@@ -98,6 +98,7 @@ class _Delta(Measure):
 @register('measure', 'nstat')
 class Nstat(_Delta):
     DOC = 'deltas of the namespace\'s SNMP/netstat counters (nstat names)'
+    PRODUCES = 'values nstat.NODE.COUNTER (e.g. TcpExtTCPTimeouts)'
     PREFIX = 'nstat'
 
     def read(self, ctx):
@@ -109,6 +110,7 @@ class Nstat(_Delta):
 @register('measure', 'lab_counters')
 class LabCounters(_Delta):
     DOC = 'deltas of the namespace\'s /proc/net/tcp_lab counters (module)'
+    PRODUCES = 'values lab.NODE.COUNTER'
     PREFIX = 'lab'
 
     def read(self, ctx):

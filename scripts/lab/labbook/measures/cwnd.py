@@ -42,6 +42,7 @@ def _port(addr):
 @register('measure', 'cwnd')
 class Cwnd(Measure):
     DOC = 'cwnd/ssthresh/srtt of flows from tcp:tcp_probe and tcp_lab:lab_cc'
+    PRODUCES = 'table trace.FLOW per traced flow'
     KEYS = {
         'flows': Field('strlist', 'flows to trace (default: every bulk flow)'),
         'source': Field('str', 'event source', default='auto',

@@ -63,6 +63,7 @@ def snapshot(port=None):
 @register('measure', 'ss')
 class Sockets(Measure):
     DOC = 'socket states of a node over time (like ss -tan, sampled)'
+    PRODUCES = 'tables ss.NODE and ss.NODE.states'
     KEYS = {
         'node': Field('str', 'the namespace sampled', required=True),
         'interval': Field('time', 'sampling interval', default=0.1,

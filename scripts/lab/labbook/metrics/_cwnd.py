@@ -57,10 +57,13 @@ def reductions(s, rto_window=1.0):
     prev_ss = 0
     for i, (t, c, ss, _) in enumerate(s):
         if ss and ss != prev_ss and i > 0:
-            if prev_ss and ss > prev_ss:
-                prev_ss = ss        # an undo raised it back: not a loss
+            before = s[i - 1][1]
+            if prev_ss and ss > prev_ss and c > before * 1.05 + 1:
+                # An undo: ssthresh and cwnd both restored upwards. (A
+                # higher ssthresh alone is a loss above the last one.)
+                prev_ss = ss
                 continue
-            out.append(Reduction(i, t, s[i - 1][1], ss))
+            out.append(Reduction(i, t, before, ss))
         prev_ss = ss or prev_ss
     for k, r in enumerate(out):
         stop = out[k + 1].i if k + 1 < len(out) else len(s)
@@ -73,7 +76,9 @@ def reductions(s, rto_window=1.0):
             t, c, ss, _ = s[j]
             if lo is None or c < lo:
                 lo = c
-            if c <= r.ssthresh:
+            # (within a segment or 2 %: a sample can land just after the
+            # first increase)
+            if c <= r.ssthresh + max(1, 0.02 * r.ssthresh):
                 reached = True
             if reached and c >= r.ssthresh:
                 r.end_i, r.t_end, r.cwnd_end = j, t, c

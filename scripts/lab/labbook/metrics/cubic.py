@@ -20,8 +20,9 @@ Values (NAME.), medians over the epochs that lasted at least 0.8 K:
   epochs    epochs analysed
   wmax      W_max of those epochs (segments)
   k_pred_s  K from the formula
-  k_meas_s  time from the epoch's start until cwnd reached W_max, plus
-            minRTT
+  k_meas_s  K fitted to the samples: the K (W_max and C held) whose
+            curve is closest to the measured cwnd. (Not the time cwnd
+            reaches W_max: the curve is flat there, a second either side)
   k_err     |k_meas - k_pred| / k_pred
   fit_err   RMS of (cwnd - W(t + minRTT)) / W_max over [0, min(end, 1.5 K)]
   regain_s  time from the loss until cwnd was back at 95 % of W
@@ -43,6 +44,8 @@ VALUES = ('beta', 'epochs', 'wmax', 'k_pred_s', 'k_meas_s', 'k_err', 'fit_err',
 @register('metric', 'cubic_epochs')
 class CubicEpochs(Metric):
     DOC = 'CUBIC epochs against the RFC 9438 curve: beta, K, fit'
+    PRODUCES = ('values NAME.' + ', NAME.'.join(VALUES) +
+                '; table NAME.model; marks NAME')
     KEYS = {
         'flow': Field('str', 'the flow analysed', required=True),
         'series': Field('str', 'table to read (default trace.FLOW)'),
@@ -101,18 +104,21 @@ class CubicEpochs(Metric):
             data.add_mark(n, t_ep, 'epoch: W_max %d, K %.2f s' % (wmax, K),
                           min(end, t_ep + 1.5 * K), 'epoch')
             data.add_mark(n, t_ep + K, 'K')
-            reach = None
-            sq, cnt = 0.0, 0
-            for t, c, _, _ in s[r.end_i:]:
-                if t >= end:
-                    break
-                x = t - t_ep
-                if reach is None and c >= wmax - 1:
-                    reach = x
-                if x <= 1.5 * K:
-                    model = C * (x + rtt_min - K) ** 3 + wmax
-                    sq += (c - model) ** 2
-                    cnt += 1
+            pts = [(t - t_ep, c) for t, c, _, _ in s[r.end_i:]
+                   if t < end and t - t_ep <= 1.5 * K]
+
+            def rms(k):
+                return math.sqrt(sum((c - (C * (x + rtt_min - k) ** 3 + wmax)) ** 2
+                                     for x, c in pts) / len(pts))
+            if len(pts) < 5:
+                continue
+            fits.append(rms(K) / wmax)
+            # K measured: the K that puts the curve closest to the
+            # samples (W_max and C held). Reaching W_max says little:
+            # the curve is flat there for a second either side of K.
+            best = min((rms(K * f / 100), f) for f in range(30, 201))
+            kms.append(K * best[1] / 100)
+            errs.append(abs(best[1] / 100 - 1))
             steps = 60
             span = min(end - t_ep, 1.5 * K)
             for i in range(steps + 1):
@@ -122,12 +128,6 @@ class CubicEpochs(Metric):
             rows.append([round(t_ep + span, 4), None])
             ks.append(K)
             wmaxes.append(wmax)
-            if cnt:
-                fits.append(math.sqrt(sq / cnt) / wmax)
-            if reach is not None:
-                km = reach + rtt_min
-                kms.append(km)
-                errs.append(abs(km - K) / K)
         data.add_table(n + '.model', ['t', 'cwnd'], rows)
         data.add_value(n + '.epochs', len(ks))
         data.add_value(n + '.wmax', _cwnd.median(wmaxes))

@@ -69,6 +69,7 @@ def mark_phases(data, name, s, reds):
 @register('metric', 'reno_phases')
 class RenoPhases(Metric):
     DOC = 'slow start, avoidance, fast recovery and timeouts of one flow'
+    PRODUCES = ('values NAME.' + ', NAME.'.join(VALUES) + '; marks NAME')
     KEYS = {
         'flow': Field('str', 'the flow analysed', required=True),
         'series': Field('str', 'table to read (default trace.FLOW)'),

@@ -47,6 +47,8 @@ def _at(rows, t):
 @register('metric', 'jain')
 class Jain(Metric):
     DOC = 'Jain\'s fairness index of flows over time and over an interval'
+    PRODUCES = ('values NAME.jain, NAME.share.FLOW, NAME.mbit.FLOW; table '
+                'NAME (t, jain, mbit_FLOW...)')
     KEYS = {
         'flows': Field('strlist', 'the flows compared (two or more)',
                        required=True),

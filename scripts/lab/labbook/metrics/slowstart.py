@@ -29,6 +29,7 @@ VALUES = ('exit_s', 'exit_cwnd', 'by_loss', 'losses', 'queue_ms')
 @register('metric', 'slowstart')
 class SlowStart(Metric):
     DOC = 'where and why the initial slow start ended, and what it cost'
+    PRODUCES = 'values NAME.' + ', NAME.'.join(VALUES) + '; marks NAME'
     KEYS = {'flow': Field('str', 'the flow analysed', required=True)}
 
     def check(self):

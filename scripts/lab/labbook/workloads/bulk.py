@@ -66,6 +66,9 @@ def cc_path(algo, knob):
 @register('workload', 'bulk')
 class Bulk(Workload):
     DOC = 'one bulk TCP transfer, measured from the sender\'s TCP_INFO'
+    PRODUCES = ('values flow.NAME.goodput_mbit, .retrans, .ss_exit_s, '
+                '.ss_retrans, .rtt_p95_ms, .bytes_acked, .duration_s, '
+                '.completion_s (with bytes), .start_s; table flow.NAME')
     KEYS = {
         'algorithm': Field('str', 'congestion control (TCP_CONGESTION); '
                            'default: the namespace\'s'),
