@@ -9,6 +9,9 @@
       DIR/NAME.json, the form the VM receives
   tcplab-lab run FILE... --out DIR [--set KEY=VALUE]... [--page HTML]
       run them (as root); one line per experiment; results in DIR
+  tcplab-lab rejudge DIR [FILE...]
+      compute the metrics and verdicts of results again from their saved
+      tables, with the current analyzers (and FILEs' verdicts, by name)
   tcplab-lab page DIR --out HTML [--title TEXT]
       the self-contained HTML page of a results directory
   tcplab-lab browser-check HTML [--screenshot PNG] [--negative]
@@ -121,6 +124,19 @@ def cmd_page(args):
     return 0 if ok or not args.strict else 1
 
 
+def cmd_rejudge(args):
+    from . import engine
+    try:
+        sets = spec.load_many(_files(args.files), _sets(args)) if args.files else []
+        results = engine.rejudge(args.dir, sets)
+    except SpecError as e:
+        print('refused: %s' % e, file=sys.stderr)
+        return 1
+    for r in results:
+        print(engine.line(r))
+    return 0 if all(r['outcome_ok'] for r in results) else 1
+
+
 def cmd_browser(args):
     from . import browser
     return browser.main(args)
@@ -227,6 +243,13 @@ def main(argv=None):
     p.add_argument('--strict', action='store_true',
                    help='exit 1 unless every experiment ended as expected')
     p.set_defaults(fn=cmd_page)
+    j = sub.add_parser('rejudge', help='recompute metrics and verdicts of '
+                       'a results directory from its saved data')
+    j.add_argument('dir')
+    j.add_argument('files', nargs='*', help='experiment files to use instead '
+                   'of the ones saved with the results (matched by name)')
+    j.add_argument('--set', action='append', metavar='KEY=VALUE')
+    j.set_defaults(fn=cmd_rejudge)
     b = sub.add_parser('browser-check', help='check a page in headless Chromium')
     b.add_argument('page')
     b.add_argument('--screenshot', metavar='PNG')

@@ -451,6 +451,88 @@ def run_book(sets, out, log=print, keep_raw=True):
     return results, ok
 
 
+def _judge_variant(e, d, runs):
+    """The result of one variant from its runs' saved values."""
+    rep_values = []
+    for rj in runs:
+        p = os.path.join(d, rj['dir'], 'values.json')
+        if rj['status'] == 'ok' and os.path.exists(p):
+            with open(p) as f:
+                rep_values.append(json.load(f))
+    values = V.aggregate(rep_values)
+    if any(rj['status'] != 'ok' for rj in runs):
+        verdicts = [{'claim': v['claim'], 'metric': v['metric'],
+                     'status': V.ERROR, 'value': values.get(v['metric']),
+                     'text': 'not judged: ' + '; '.join(
+                         rj['error'] for rj in runs if rj['status'] != 'ok')}
+                    for v in e.verdicts]
+    else:
+        verdicts = [V.judge(v, values) for v in e.verdicts]
+    return {
+        'params': e.params, 'runs': runs, 'values': values,
+        'values_reps': rep_values, 'verdicts': verdicts,
+        'status': V.overall([v['status'] for v in verdicts]),
+        'setup': _variant_setup(e),
+        'plots': [p.item for p in e.plots],
+        'plot_kinds': [p.kind for p in e.plots],
+    }
+
+
+def _finish_set(s, d, res):
+    res['status'] = V.overall([v['status'] for v in res['variants']])
+    res['outcome_ok'] = res['status'] == s.variants[0].meta['expect']
+    with open(os.path.join(d, 'result.json'), 'w') as f:
+        json.dump(res, f, indent=1, default=str)
+        f.write('\n')
+    with open(os.path.join(d, 'experiment.json'), 'w') as f:
+        f.write(spec.resolved_json(s) + '\n')
+    return res
+
+
+def rejudge(out, sets=()):
+    """Compute the metrics and verdicts of a results directory again,
+    from its saved tables, with today's analyzers and the experiment as
+    saved with it (or as given in `sets`, by name). For developing
+    analyzers without running anything again. -> results."""
+    given = {s.name: s for s in sets}
+    with open(os.path.join(out, 'book.json')) as f:
+        book = json.load(f)
+    results = []
+    for name in book['experiments']:
+        d = os.path.join(out, name)
+        s = given.get(name)
+        if s is None:
+            s = spec.load(os.path.join(d, 'experiment.json'))
+        with open(os.path.join(d, 'result.json')) as f:
+            res = json.load(f)
+        summary = _summary(s)
+        summary['wall_s'] = res['wall_s']
+        summary['variants'] = []
+        for e, old in zip(s.variants, res['variants']):
+            mine = {m.name for m in e.metrics}
+            for rj in old['runs']:
+                rd = os.path.join(d, rj['dir'])
+                if rj['status'] != 'ok' or not os.path.isdir(rd):
+                    continue
+                data = RunData.load(rd)
+                data.values = {k: v for k, v in data.values.items()
+                               if k.split('.')[0] not in mine}
+                data.tables = {k: v for k, v in data.tables.items()
+                               if k.split('.')[0] not in mine}
+                data.marks = {k: v for k, v in data.marks.items() if k not in mine}
+                data.notes = [n for n in data.notes
+                              if n.split(':')[0].split(' ')[-1] not in mine]
+                for m in e.metrics:
+                    try:
+                        m.compute(data)
+                    except Exception as ex:
+                        data.note('metric %s (%s) failed: %s' % (m.name, m.kind, ex))
+                data.save(rd)
+            summary['variants'].append(_judge_variant(e, d, old['runs']))
+        results.append(_finish_set(s, d, summary))
+    return results
+
+
 def _run_set(s, out, tracer, prefix, current, keep_raw):
     d = os.path.join(out, s.name)
     if os.path.isdir(d):
@@ -470,36 +552,9 @@ def _run_set(s, out, tracer, prefix, current, keep_raw):
             if not keep_raw:
                 shutil.rmtree(os.path.join(rundir, 'raw'), ignore_errors=True)
             runs.append(rj)
-        rep_values = []
-        for rj in runs:
-            p = os.path.join(d, rj['dir'], 'values.json')
-            if rj['status'] == 'ok' and os.path.exists(p):
-                with open(p) as f:
-                    rep_values.append(json.load(f))
-        values = V.aggregate(rep_values)
-        if any(rj['status'] != 'ok' for rj in runs):
-            verdicts = [{'claim': v['claim'], 'metric': v['metric'],
-                         'status': V.ERROR, 'value': values.get(v['metric']),
-                         'text': 'not judged: ' + '; '.join(
-                             rj['error'] for rj in runs if rj['status'] != 'ok')}
-                        for v in e.verdicts]
-        else:
-            verdicts = [V.judge(v, values) for v in e.verdicts]
-        status = V.overall([v['status'] for v in verdicts])
-        res['variants'].append({
-            'params': e.params, 'runs': runs, 'values': values,
-            'values_reps': rep_values, 'verdicts': verdicts, 'status': status,
-            'setup': _variant_setup(e),
-            'plots': [p.item for p in e.plots],
-            'plot_kinds': [p.kind for p in e.plots],
-        })
-    res['status'] = V.overall([v['status'] for v in res['variants']])
+        res['variants'].append(_judge_variant(e, d, runs))
     res['wall_s'] = round(time.monotonic() - t0, 1)
-    res['outcome_ok'] = res['status'] == s.variants[0].meta['expect']
-    with open(os.path.join(d, 'result.json'), 'w') as f:
-        json.dump(res, f, indent=1, default=str)
-        f.write('\n')
-    return res
+    return _finish_set(s, d, res)
 
 
 def line(res):

@@ -119,6 +119,9 @@ METRIC_COMMON = {
     'name': Field('str', 'prefix of the values it produces (default: the '
                   'kind)'),
 }
+# Prefixes of what workloads and measures produce: no metric may be named so.
+RESERVED = ('flow', 'trace', 'nstat', 'lab', 'ss')
+
 PLOT_COMMON = {
     'kind': Field('str', 'plot kind', default='timeseries'),
 }
@@ -453,6 +456,9 @@ def _build(doc, file, params, mode):
     for i, e in enumerate(_entries(doc, 'metric', file)):
         m = _plugin('metric', METRIC_COMMON, e, 'metric.%d' % i, exp)
         m.name = m.item['name'] or m.item['kind']
+        if m.name in RESERVED:
+            raise SpecError('metric.%d.name' % i, '%r is taken by the measured '
+                            'values (%s)' % (m.name, ', '.join(RESERVED)))
         if m.name in mnames:
             raise SpecError('metric.%d.name' % i, 'two metrics named %r' % m.name)
         mnames.add(m.name)
