@@ -62,11 +62,12 @@ class Net:
             return list(argv)
         return [self.ip, 'netns', 'exec', self.ns[node]] + list(argv)
 
-    def record(self, argv, node=None, comment=None):
+    def record(self, argv, node=None, comment=None, background=False):
         if comment:
             self.commands.append('# ' + comment)
         self.commands.append(' '.join(shlex.quote(a) for a in
-                                      self._argv(argv, node)))
+                                      self._argv(argv, node)) +
+                             (' &' if background else ''))
 
     def run(self, argv, node=None, timeout=30, check=True, record=True,
             input=None):
@@ -85,11 +86,15 @@ class Net:
                 p.returncode, ' '.join(full), (p.stderr or p.stdout).strip()))
         return p
 
-    def spawn(self, argv, node=None, stdout=None, record=True, comment=None):
-        """Start a background command; killed by cleanup()."""
+    def spawn(self, argv, node=None, stdout=None, record=True, comment=None,
+              display=None, foreground=False):
+        """Start a background command; killed by cleanup(). `display`:
+        the argv to show on the page instead (without the engine's own
+        plumbing: output files, absolute start times); shown with a "&"
+        unless a person would run it in the foreground."""
         full = self._argv(argv, node)
         if record:
-            self.record(argv, node, comment)
+            self.record(display or argv, node, comment, not foreground)
         self.log('$ ' + ' '.join(shlex.quote(a) for a in full) + ' &')
         p = subprocess.Popen(full, stdout=stdout or subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True,

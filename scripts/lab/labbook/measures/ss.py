@@ -88,7 +88,9 @@ class Sockets(Measure):
         if self.item['port']:
             argv += ['--port', str(self.item['port'])]
         self.proc = ctx.net.spawn(argv, self.item['node'], stdout=-1,
-                                  comment='socket states of %s' % self.item['node'])
+                                  comment='socket states of %s' % self.item['node'],
+                                  display=argv[:3] + ['--interval', str(self.item['interval']),
+                                                      '--out', '/dev/stdout'])
         ctx.wait_ready(self.proc, 'ss sampler')
 
     def stop(self, ctx):

@@ -148,7 +148,8 @@ class Bulk(Workload):
         if it['read_rate']:
             argv += ['--read-rate', str(int(it['read_rate']))]
         self.sink = ctx.net.spawn(argv, self.dst, stdout=-1,
-                                  comment='flow %s: the receiver' % self.name)
+                                  comment='flow %s: the receiver' % self.name,
+                                  display=argv[:6])
         ctx.wait_ready(self.sink, 'flow %s: receiver' % self.name)
 
     def start(self, ctx, t0):
@@ -169,9 +170,14 @@ class Bulk(Workload):
                      str(it['max_duration'])]
         if it['sndbuf']:
             argv += ['--sndbuf', str(it['sndbuf'])]
+        show = [a for i, a in enumerate(argv)
+                if a not in ('--start-at', '--out') and
+                argv[i - 1] not in ('--start-at', '--out')]
         self.proc = ctx.net.spawn(argv, self.src,
-                                  comment='flow %s: the sender (starts at '
-                                  't0 + %gs)' % (self.name, it['start']))
+                                  comment='flow %s: the sender, at t0 + %gs; '
+                                  'it prints its TCP_INFO samples as JSON' %
+                                  (self.name, it['start']), display=show,
+                                  foreground=True)
 
     def finish(self, ctx, deadline):
         try:
