@@ -18,8 +18,9 @@
       load the page in headless Chromium and check it
   tcplab-lab keys [--markdown]
       every key an experiment file may hold, by plug-in
-  tcplab-lab list [FILE...]
-      name, title and claim of experiment files
+  tcplab-lab list [FILE|DIR...] [--tag TAG] [--paths]
+      name, title and claim of experiment files (default: the built-in
+      ones), or only their paths; --tag keeps those tagged TAG
 
 Exit status: 0 when everything went as the files expect; 1 when a file
 was refused, a run failed or a verdict differed from its file's
@@ -203,11 +204,16 @@ def cmd_list(args):
         try:
             s = spec.load(f)
         except SpecError as e:
-            print('refused: %s' % e)
+            print('refused: %s' % e, file=sys.stderr)
             rc = 1
             continue
         m = s.variants[0].meta
-        print('%-22s %s\n%22s %s' % (s.name, m['title'], '', m['claim']))
+        if args.tag and args.tag not in m['tags']:
+            continue
+        if args.paths:
+            print(f)
+        else:
+            print('%-22s %s\n%22s %s' % (s.name, m['title'], '', m['claim']))
     return rc
 
 
@@ -262,6 +268,8 @@ def main(argv=None):
     k.set_defaults(fn=cmd_keys)
     li = sub.add_parser('list', help='list experiments')
     li.add_argument('files', nargs='*')
+    li.add_argument('--tag', help='only experiments with this tag')
+    li.add_argument('--paths', action='store_true', help='print file paths only')
     li.set_defaults(fn=cmd_list)
     args = ap.parse_args(argv)
     return args.fn(args)
