@@ -35,10 +35,6 @@ PROBE = re.compile(TIME + r'tcp_probe: .*?\bsrc=(\S+) dest=(\S+) .*?'
                    r'\bsnd_cwnd=(\d+) ssthresh=(\d+) .*?\bsrtt=(\d+)')
 
 
-def _port(addr):
-    return int(addr.rsplit(':', 1)[1])
-
-
 @register('measure', 'cwnd')
 class Cwnd(Measure):
     DOC = 'cwnd/ssthresh/srtt of flows from tcp:tcp_probe and tcp_lab:lab_cc'
@@ -95,7 +91,10 @@ class Cwnd(Measure):
 
     def collect(self, ctx):
         flows = self._flows()
-        byport = {w.port: w for w in flows}
+        # Tracepoints see every namespace of the machine: a flow is its
+        # exact 4-tuple (the sender reports its local address and port).
+        bytuple = {(w.local, w.remote): w for w in flows
+                   if getattr(w, 'local', None)}
         rows = {w.name: [] for w in flows}
         last = {}
         true_ss = {}
@@ -117,7 +116,7 @@ class Cwnd(Measure):
                     t, src, dst, cwnd, ss, srtt = m.groups()
                     ev = ph = wmax = k = ep = None
                     source = 'tcp_probe'
-                w = byport.get(_port(dst))
+                w = bytuple.get((src, dst))
                 if w is None or self.src[w.name] != source:
                     continue
                 t = float(t) - t0

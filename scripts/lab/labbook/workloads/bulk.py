@@ -203,6 +203,9 @@ class Bulk(Workload):
         for k, v in r['summary'].items():
             ctx.data.add_value('%s.%s' % (n, k), v)
         ctx.data.add_value(n + '.start_s', round(r['connected_at'] - self.t0, 4))
+        # The connection's own 4-tuple: tracepoints fire for every
+        # namespace on the machine, and only this tells ours apart.
+        self.local, self.remote = r['local'], r['remote']
 
 
 # ---------------------------------------------------------------- agent
@@ -290,6 +293,7 @@ def _send(args):
     s.connect((args.dst, args.port))
     s.settimeout(None)
     connected = time.monotonic()
+    local = '%s:%d' % s.getsockname()
     total = args.bytes
     done = threading.Event()
 
@@ -366,7 +370,8 @@ def _send(args):
             if completed else None
     with open(args.out, 'w') as f:
         json.dump({'samples': samples, 'summary': summary,
-                   'connected_at': connected}, f)
+                   'connected_at': connected, 'local': local,
+                   'remote': '%s:%d' % (args.dst, args.port)}, f)
 
 
 def main(argv):
