@@ -88,9 +88,14 @@ def cmd_run(args):
         return 1
     print('# %d experiment(s) on Linux %s, results in %s' %
           (len(sets), os.uname().release, args.out), flush=True)
-    results, ok = engine.run_book(sets, args.out,
-                                  log=lambda s: print(s, flush=True),
-                                  keep_raw=not args.no_raw)
+    try:
+        results, ok = engine.run_book(sets, args.out,
+                                      log=lambda s: print(s, flush=True),
+                                      keep_raw=not args.no_raw)
+    except KeyboardInterrupt:
+        print('tcplab-lab run: interrupted; namespaces and processes cleaned up',
+              file=sys.stderr)
+        return 130
     if args.page:
         page.write(args.out, args.page, args.title)
         print('page: %s' % os.path.abspath(args.page))

@@ -40,7 +40,7 @@ from .tracefs import Tracer
 
 LAB_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LEAD = 2.0      # seconds between launching the clients and t0
-SETUP_ALLOWANCE = 60.0
+SETUP_ALLOWANCE = 20.0
 
 
 class RunError(Exception):

@@ -36,8 +36,9 @@ EXPERIMENT_KEYS = {
     'kernels': Field('strlist', 'kernels it is meant for / was checked on',
                      default=[]),
     'notes': Field('str', 'anything else the reader should know', default=''),
-    'timeout': Field('time', 'kill the run after this long (default: the '
-                     'workloads\' end + 60 s)'),
+    'timeout': Field('time', 'kill a run that lasts longer, counted from '
+                     'its start plus 20 s of setup (default: the workloads\' '
+                     'end + 60 s)'),
     'reps': Field('int', 'repetitions of every variant; verdicts judge the '
                   'median of each value', default=1, minimum=1, maximum=99),
     'expect': Field('str', 'the outcome this file expects (mutants: "not '
