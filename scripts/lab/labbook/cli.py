@@ -76,6 +76,23 @@ def cmd_check(args):
     return 0
 
 
+def _stream(out, rel, prefix):
+    """Print files under out/rel in vm.sh's TCPLAB-FILE format (raw/
+    left out): how the VM ships results as each experiment ends, so a
+    guest that dies later still leaves the finished ones."""
+    base = os.path.join(out, rel)
+    paths = [base] if os.path.isfile(base) else sorted(
+        os.path.join(dp, f) for dp, dns, fs in os.walk(base)
+        for f in fs if '/raw' not in dp[len(base):] + '/')
+    for p in paths:
+        with open(p, errors='replace') as f:
+            text = f.read()
+        sys.stdout.write('TCPLAB-FILE %s/%s\n%s%sTCPLAB-EOF\n' % (
+            prefix, os.path.relpath(p, out), text,
+            '' if text.endswith('\n') or not text else '\n'))
+    sys.stdout.flush()
+
+
 def cmd_run(args):
     from . import engine, page
     if os.geteuid() != 0:
@@ -89,9 +106,14 @@ def cmd_run(args):
     print('# %d experiment(s) on Linux %s, results in %s' %
           (len(sets), os.uname().release, args.out), flush=True)
     try:
+        done = None
+        if args.stream:
+            def done(name):
+                _stream(args.out, name, args.stream)
+                _stream(args.out, 'book.json', args.stream)
         results, ok = engine.run_book(sets, args.out,
                                       log=lambda s: print(s, flush=True),
-                                      keep_raw=not args.no_raw)
+                                      keep_raw=not args.no_raw, on_done=done)
     except KeyboardInterrupt:
         print('tcplab-lab run: interrupted; namespaces and processes cleaned up',
               file=sys.stderr)
@@ -245,6 +267,9 @@ def main(argv=None):
     r.add_argument('--title', default='tcplab lab book')
     r.add_argument('--no-raw', action='store_true',
                    help='delete raw agent output and traces after each run')
+    r.add_argument('--stream', metavar='PREFIX',
+                   help='print each finished experiment\'s files to stdout '
+                   'as "TCPLAB-FILE PREFIX/path" blocks (the VM\'s channel)')
     r.set_defaults(fn=cmd_run)
     p = sub.add_parser('page', help='render a results directory')
     p.add_argument('dir')

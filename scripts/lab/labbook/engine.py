@@ -255,6 +255,7 @@ def run_one(exp, rundir, tracer, prefix):
     with open(os.path.join(rundir, 'run.json'), 'w') as f:
         json.dump({'status': status, 'error': error,
                    'wall_s': round(time.monotonic() - started, 2)}, f)
+        f.write('\n')
     logf.close()
 
 
@@ -348,6 +349,7 @@ def _fork_run(exp, rundir, tracer, prefix, timeout, on_child):
         os.makedirs(rundir, exist_ok=True)
         with open(rj, 'w') as f:
             json.dump(r, f)
+            f.write('\n')
         return r
     try:
         with open(rj) as f:
@@ -386,10 +388,19 @@ def _variant_setup(e):
     }
 
 
-def run_book(sets, out, log=print, keep_raw=True):
+def _write_book(out, book, t_start):
+    book['wall_s'] = round(time.monotonic() - t_start, 1)
+    with open(os.path.join(out, 'book.json'), 'w') as f:
+        json.dump(book, f, indent=1)
+        f.write('\n')
+
+
+def run_book(sets, out, log=print, keep_raw=True, on_done=None):
     """Run every ExperimentSet; write DIR/NAME/result.json and
     DIR/book.json; return (results, ok) where ok means every experiment
-    ended as it expected."""
+    ended as it expected. on_done(name) is called as each experiment's
+    directory is complete (book.json is rewritten before each call), so
+    a caller can ship results as they come."""
     os.makedirs(out, exist_ok=True)
     os.environ['PYTHONPATH'] = LAB_DIR + (
         ':' + os.environ['PYTHONPATH'] if os.environ.get('PYTHONPATH') else '')
@@ -430,6 +441,9 @@ def run_book(sets, out, log=print, keep_raw=True):
             book['experiments'].append(s.name)
             ok &= res['outcome_ok']
             log(line(res))
+            if on_done:
+                _write_book(out, book, t_start)
+                on_done(s.name)
     except KeyboardInterrupt as e:
         if current['pid']:
             _kill_child(current['pid'])
@@ -444,10 +458,7 @@ def run_book(sets, out, log=print, keep_raw=True):
             pins.close()
         for s, h in old.items():
             signal.signal(s, h)
-        book['wall_s'] = round(time.monotonic() - t_start, 1)
-        with open(os.path.join(out, 'book.json'), 'w') as f:
-            json.dump(book, f, indent=1)
-            f.write('\n')
+        _write_book(out, book, t_start)
     return results, ok
 
 
