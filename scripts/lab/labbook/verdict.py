@@ -99,6 +99,10 @@ def aggregate(rep_values):
 
 
 def overall(statuses):
-    if not statuses or ERROR in statuses:
+    """A measured check that failed says the claim did not hold, even if
+    another could not be measured; otherwise any error is an error."""
+    if not statuses:
         return ERROR
-    return NOT_HELD if NOT_HELD in statuses else HELD
+    if NOT_HELD in statuses:
+        return NOT_HELD
+    return ERROR if ERROR in statuses else HELD

@@ -263,8 +263,28 @@ class Analyzers(unittest.TestCase):
     def test_reductions_undo_is_not_a_loss(self):
         s = [(0, 10, 0, .05), (1, 40, 0, .05), (1.1, 40, 20, .05),
              (1.2, 20, 20, .05), (1.3, 40, 40, .05), (2, 41, 40, .05)]
+        self.assertEqual(_cwnd.reductions(s), [])
+        r = _cwnd.reductions(s, undone=True)
+        self.assertEqual(len(r), 1)
+        self.assertTrue(r[0].undone)
+
+    def test_undo_back_to_slow_start(self):
+        # a spurious loss early in slow start, undone: ssthresh unset again
+        s = [(0, 10, 0, .05), (0.1, 28, 0, .05), (0.11, 22, 19, .05),
+             (0.12, 30, 0, .05), (0.5, 300, 0, .05), (0.6, 300, 150, .05),
+             (0.7, 150, 150, .05)]
+        r = _cwnd.reductions(s)
+        self.assertEqual([(x.t, x.cwnd_before) for x in r], [(0.6, 300)])
+
+    def test_timeout_during_recovery(self):
+        # an RTO in Recovery does not set ssthresh again; cwnd collapses
+        s = [(0, 40, 20, .05), (0.1, 40, 20, .05), (0.2, 30, 20, .05),
+             (0.8, 1, 20, .05), (0.9, 2, 20, .05), (1.0, 4, 20, .05),
+             (1.1, 8, 20, .05), (1.2, 16, 20, .05), (1.3, 20, 20, .05)]
         r = _cwnd.reductions(s)
         self.assertEqual(len(r), 1)
+        self.assertEqual(r[0].kind, 'timeout')
+        self.assertEqual(r[0].cwnd_min, 1)
 
 
 class Plotter(unittest.TestCase):

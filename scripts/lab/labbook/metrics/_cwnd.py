@@ -30,7 +30,9 @@ def median(xs):
 
 
 class Reduction:
-    """One loss response: where ssthresh was set to a new, lower value."""
+    """One loss response: ssthresh set to a new value, or cwnd collapsed
+    to 1-2 segments (a timeout during a recovery leaves ssthresh as it
+    was)."""
 
     def __init__(self, i, t, before, ssthresh):
         self.i = i                  # index of the first sample showing it
@@ -38,6 +40,7 @@ class Reduction:
         self.cwnd_before = before   # cwnd in the sample before
         self.ssthresh = ssthresh
         self.kind = 'fast'          # fast | timeout | exit
+        self.undone = False         # found spurious: cwnd restored
         self.end_i = None           # first sample back at cwnd >= ssthresh
         self.t_end = None
         self.cwnd_min = None
@@ -49,21 +52,38 @@ class Reduction:
         return self.ssthresh / self.cwnd_before if self.cwnd_before else None
 
 
-def reductions(s, rto_window=1.0):
-    """Every reduction in series s, classified: a timeout leaves cwnd at
+def reductions(s, rto_window=1.0, undone=False):
+    """The reductions in series s, classified: a timeout leaves cwnd at
     1-2 segments; an "exit" (HyStart and HyStart++ end slow start with
-    ssthresh = cwnd, no loss) keeps cwnd; the rest are fast recoveries."""
+    ssthresh = cwnd, no loss) keeps cwnd; the rest are fast recoveries.
+    Reductions the kernel undid (a spurious retransmission or timeout:
+    cwnd jumps back up, or ssthresh returns to "not set") are left out
+    unless undone=True."""
     out = []
     prev_ss = 0
     for i, (t, c, ss, _) in enumerate(s):
-        if ss and ss != prev_ss and i > 0:
-            before = s[i - 1][1]
+        if i == 0:
+            prev_ss = ss
+            continue
+        before = s[i - 1][1]
+        if ss == 0 and prev_ss:
+            if out:
+                out[-1].undone = True   # back to the initial slow start
+            prev_ss = 0
+            continue
+        if ss and ss != prev_ss:
             if prev_ss and ss > prev_ss and c > before * 1.05 + 1:
-                # An undo: ssthresh and cwnd both restored upwards. (A
-                # higher ssthresh alone is a loss above the last one.)
+                # ssthresh and cwnd restored together: an undo. (A higher
+                # ssthresh alone is a loss above the last one.)
+                if out:
+                    out[-1].undone = True
                 prev_ss = ss
                 continue
             out.append(Reduction(i, t, before, ss))
+        elif c <= 2 and before >= 4:
+            r = Reduction(i, t, before, ss or prev_ss)
+            r.kind = 'timeout'
+            out.append(r)
         prev_ss = ss or prev_ss
     for k, r in enumerate(out):
         stop = out[k + 1].i if k + 1 < len(out) else len(s)
@@ -72,16 +92,25 @@ def reductions(s, rto_window=1.0):
         # losses); the recovery is over when it is back at ssthresh.
         lo = None
         reached = False
+        jump = max(4, 0.25 * r.cwnd_before)
+        prev_c = r.cwnd_before
         for j in range(r.i, stop):
             t, c, ss, _ = s[j]
             if lo is None or c < lo:
                 lo = c
+            if r.end_i is None and c - prev_c >= jump and \
+                    c > r.ssthresh + 1 and c >= 0.9 * r.cwnd_before:
+                # cwnd restored at once, past the ssthresh it was
+                # heading for (slow start stops there): an undo
+                r.undone = True
+            prev_c = c
             # (within a segment or 2 %: a sample can land just after the
             # first increase)
             if c <= r.ssthresh + max(1, 0.02 * r.ssthresh):
                 reached = True
-            if reached and c >= r.ssthresh:
+            if reached and c >= r.ssthresh and r.end_i is None:
                 r.end_i, r.t_end, r.cwnd_end = j, t, c
+            if r.end_i is not None and j > r.end_i + 2:
                 break
         r.cwnd_min = lo
         early = [s[j][1] for j in range(r.i, stop) if s[j][0] - r.t <= rto_window]
@@ -90,6 +119,11 @@ def reductions(s, rto_window=1.0):
         elif r.cwnd_before and r.ssthresh >= 0.95 * r.cwnd_before and \
                 (r.cwnd_min or 0) >= 0.95 * r.ssthresh:
             r.kind = 'exit'
+    if not undone:
+        out = [r for r in out if not r.undone]
+        for k, r in enumerate(out):
+            nxt = out[k + 1].i if k + 1 < len(out) else len(s)
+            r.next_t = s[nxt][0] if nxt < len(s) else None
     return out
 
 

@@ -15,14 +15,17 @@ Values (NAME.):
   fr_beta        median ssthresh / cwnd before, over fast recoveries
   fr_floor       median lowest cwnd in a fast recovery / cwnd before it
   rto_count      timeouts (ssthresh lowered and cwnd down to 1-2)
-  rto_cwnd       lowest cwnd after the first timeout
-  rto_beta       ssthresh / cwnd before, at the first timeout
-  rto_ss_growth  growth per RTT in the slow start after the first timeout
+  rto_cwnd       lowest cwnd after the timeout (of those seen, the one
+                 followed by the longest slow start)
+  rto_beta       ssthresh / cwnd before, at that timeout
+  rto_ss_growth  growth per RTT in the slow start after it
   rto_ss_exit_ratio  cwnd where that slow start ended / the ssthresh it
                  ran to (1 = it stopped at ssthresh)
   regain_s       median time from a fast recovery's start until cwnd is
                  back at 95 % of where it was before
-Marks NAME: the phases as spans, each loss response as a line.
+Marks NAME: the phases as spans (from the flow's TCP_INFO ca_state when
+it has one: Recovery, Loss, else slow start or avoidance by cwnd against
+ssthresh), each loss response as a line.
 """
 from ..plugin import Metric, Outputs
 from ..registry import register
@@ -47,8 +50,50 @@ def flow_series_check(metric):
                     (metric.series, metric.item['flow']))
 
 
-def mark_phases(data, name, s, reds):
-    """Spans for slow start, recoveries, timeouts and avoidance."""
+def state_spans(data, name, flow, s):
+    """Phase spans from the sender's own TCP_INFO (ca_state every 50 ms):
+    Recovery, Loss (after a timeout), and in Open/Disorder slow start or
+    avoidance by cwnd against ssthresh. None without the table."""
+    t = data.tables.get('flow.' + flow)
+    if t is None or not len(t) or not t.has('ca_state'):
+        return False
+    rows = [(r['t'], r['ca_state'], r['cwnd'], r['ssthresh']) for r in t.dicts()
+            if r['t'] is not None and r['ca_state'] is not None]
+    if not rows:
+        return False
+
+    def phase(ca, cwnd, ss):
+        if ca == 3:
+            return ('fast recovery', 'fr')
+        if ca == 4:
+            return ('timeout: loss recovery', 'rto')
+        if ss == 0 or cwnd < ss:
+            return ('slow start', 'ss')
+        return ('avoidance', 'ca')
+    cur, start = None, None
+    for tt, ca, cw, ss in rows:
+        p = phase(ca, cw, ss)
+        if p != cur:
+            if cur:
+                data.add_mark(name, start, cur[0], tt, cur[1])
+            cur, start = p, tt
+    data.add_mark(name, start, cur[0], rows[-1][0], cur[1])
+    return True
+
+
+def mark_phases(data, name, s, reds, flow=None):
+    """Spans for slow start, recoveries, timeouts and avoidance (from
+    TCP_INFO's ca_state when the flow has it, else from the series), and
+    a line at each loss response."""
+    for r in reds:
+        if r.kind == 'timeout':
+            data.add_mark(name, r.t, 'timeout')
+        elif r.kind == 'exit':
+            data.add_mark(name, r.t, 'slow start ends (delay)')
+        else:
+            data.add_mark(name, r.t, 'loss: fast retransmit')
+    if flow and state_spans(data, name, flow, s):
+        return
     first = reds[0].i if reds else len(s)
     data.add_mark(name, s[0][0], 'slow start', s[first - 1][0], 'ss')
     for k, r in enumerate(reds):
@@ -56,10 +101,7 @@ def mark_phases(data, name, s, reds):
         if r.kind == 'timeout':
             data.add_mark(name, r.t, 'timeout: cwnd 1, slow start to '
                           'ssthresh %d' % r.ssthresh, end, 'rto')
-            data.add_mark(name, r.t, 'timeout')
-        elif r.kind == 'exit':
-            data.add_mark(name, r.t, 'slow start ends (delay)')
-        else:
+        elif r.kind != 'exit':
             data.add_mark(name, r.t, 'fast recovery', end, 'fr')
         nxt = reds[k + 1].t if k + 1 < len(reds) else s[-1][0]
         if r.t_end is not None and nxt > r.t_end:
@@ -103,7 +145,10 @@ class RenoPhases(Metric):
         rto = [r for r in reds if r.kind == 'timeout']
         data.add_value(n + '.rto_count', len(rto))
         if rto:
-            r = rto[0]
+            # The timeout whose slow start is the longest shows it best
+            # (a stretch ACK can end another's at once).
+            r = max(rto, key=lambda x: (x.end_i if x.end_i is not None
+                                        else len(s)) - x.i)
             data.add_value(n + '.rto_cwnd', r.cwnd_min)
             data.add_value(n + '.rto_beta', r.beta)
             lo = r.i
@@ -116,4 +161,4 @@ class RenoPhases(Metric):
                 # Where growth turned linear: the first RTT after the end
                 # grows by about one segment, not by doubling.
                 data.add_value(n + '.rto_ss_exit_ratio', r.cwnd_end / r.ssthresh)
-        mark_phases(data, n, s, reds)
+        mark_phases(data, n, s, reds, self.item['flow'])

@@ -23,6 +23,26 @@ from ..schema import Field
 from .. import svg
 
 
+def gaps(pts):
+    """Break the line where samples stop for a while (no ACK came: a
+    tracepoint that fires per ACK says nothing in between), rather than
+    draw a slope nobody measured."""
+    xs = [x for x, y in pts if y is not None]
+    if len(xs) < 10:
+        return pts
+    dts = sorted(b - a for a, b in zip(xs, xs[1:]))
+    limit = max(0.25, 20 * dts[len(dts) // 2])
+    out = []
+    last = None
+    for x, y in pts:
+        if y is not None and last is not None and x - last > limit:
+            out.append((x, None))
+        if y is not None:
+            last = x
+        out.append((x, y))
+    return out
+
+
 def parse_ref(ref):
     table, _, col = ref.rpartition(':')
     return table, col
@@ -92,6 +112,7 @@ class TimeSeries(Plot):
                         pts.append((x, y))
             if not any(y is not None for _, y in pts):
                 label += ' (no data)'
+            pts = gaps(pts)
             out.append({'label': label, 'points': pts, 'step': it['step'],
                         'dash': it['styles'][i] if it['styles'] else 'solid'})
         return out
