@@ -330,9 +330,14 @@ def _direction(path, own, top, name):
 
 
 def _build_path(doc):
+    if not isinstance(doc.get('path', {}), dict):
+        raise SpecError('path', 'must be a table [path]')
     raw = dict(doc.get('path', {}))
     fwd_raw = raw.pop('forward', {})
     rev_raw = raw.pop('reverse', {})
+    for k, v in (('forward', fwd_raw), ('reverse', rev_raw)):
+        if not isinstance(v, dict):
+            raise SpecError('path.' + k, 'must be a table [path.%s]' % k)
     p = validate(raw, PATH_KEYS, 'path')
     if p['rtt'] is not None and p['delay'] is not None:
         raise SpecError('path.delay', 'give rtt or delay, not both')
