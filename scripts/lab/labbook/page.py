@@ -27,7 +27,7 @@ table { border-collapse: collapse; margin: 8px 0; font-size: 13.5px; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left;
          vertical-align: top; }
 th { background: #f5f5f5; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .claim { font-size: 16px; border-left: 4px solid #4e79a7; margin: 10px 0;
          padding: 4px 12px; background: #f4f7fb; }
 .status { font-weight: 600; padding: 1px 8px; border-radius: 3px;
