@@ -163,11 +163,11 @@ def avoidance_runs(s, reds):
     return runs
 
 
-def regain(s, r, frac=0.95):
+def regain(s, r, frac=0.95, of=None):
     """Seconds from reduction r until cwnd is back at `frac` of its
-    cwnd_before, or None if the next reduction comes first. (Not all of
-    it: the next loss often comes just as cwnd gets there.)"""
-    target = frac * r.cwnd_before
+    cwnd_before (or of `of`), or None if the next reduction comes first.
+    (Not all of it: the next loss often comes just as cwnd gets there.)"""
+    target = frac * (of if of is not None else r.cwnd_before)
     dipped = False
     for j in range(r.i, len(s)):
         if r.next_t is not None and s[j][0] >= r.next_t:

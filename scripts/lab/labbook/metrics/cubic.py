@@ -25,7 +25,8 @@ Values (NAME.), medians over the epochs that lasted at least 0.8 K:
             reaches W_max: the curve is flat there, a second either side)
   k_err     |k_meas - k_pred| / k_pred
   fit_err   RMS of (cwnd - W(t + minRTT)) / W_max over [0, min(end, 1.5 K)]
-  regain_s  time from the loss until cwnd was back at 95 % of W
+  regain_s  time from a loss until cwnd was back at 95 % of W_max, the
+            window CUBIC heads back to (every fast recovery)
 Table NAME.model (t, cwnd): the model curve of each analysed epoch.
 Marks NAME: loss lines, "K" lines, the epochs as spans.
 """
@@ -75,12 +76,10 @@ class CubicEpochs(Metric):
         reds = _cwnd.reductions(s)
         fr = [r for r in reds if r.kind == 'fast']
         data.add_value(n + '.beta', _cwnd.median(r.beta for r in fr))
-        data.add_value(n + '.regain_s',
-                       _cwnd.median(_cwnd.regain(s, r) for r in fr))
         rtts = [x[3] for x in s if x[3] > 0]
         rtt_min = min(rtts) if rtts else 0.0
         wmax_prev = 0.0
-        rows, ks, kms, errs, fits, wmaxes = [], [], [], [], [], []
+        rows, ks, kms, errs, fits, wmaxes, regains = [], [], [], [], [], [], []
         for k, r in enumerate(reds):
             if r.kind == 'timeout':
                 wmax_prev = 0.0
@@ -93,6 +92,7 @@ class CubicEpochs(Metric):
                 wmax = W
             wmax_prev = wmax
             data.add_mark(n, r.t, 'loss at cwnd %d' % r.cwnd_before)
+            regains.append(_cwnd.regain(s, r, of=wmax))
             if r.end_i is None:
                 continue
             t_ep, c_ep = s[r.end_i][0], s[r.end_i][1]
@@ -135,3 +135,4 @@ class CubicEpochs(Metric):
         data.add_value(n + '.k_meas_s', _cwnd.median(kms))
         data.add_value(n + '.k_err', _cwnd.median(errs))
         data.add_value(n + '.fit_err', _cwnd.median(fits))
+        data.add_value(n + '.regain_s', _cwnd.median(regains))
