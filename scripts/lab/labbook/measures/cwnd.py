@@ -8,7 +8,9 @@ W_max and K; needs the module).
   kind = "cwnd"
   flows = ["reno"]        # default: every bulk flow
   source = "auto"         # lab_cc for lab_* flows when the module is
-                          # loaded, else tcp_probe; or force one
+                          # loaded, else tcp_probe; or force one; "both":
+                          # every ACK (tcp_probe) and the algorithm's own
+                          # events (lab_cc: phases, W_max, K) in one table
   thin = "10ms"           # keep an unchanged cwnd at most every 10 ms
 
 Produces table trace.FLOW: t, source, cwnd, ssthresh (0 = not set yet),
@@ -42,7 +44,7 @@ class Cwnd(Measure):
     KEYS = {
         'flows': Field('strlist', 'flows to trace (default: every bulk flow)'),
         'source': Field('str', 'event source', default='auto',
-                        choices=('auto', 'tcp_probe', 'lab_cc')),
+                        choices=('auto', 'tcp_probe', 'lab_cc', 'both')),
         'thin': Field('time', 'keep an unchanged cwnd at most this often',
                       default=0.01),
     }
@@ -71,8 +73,11 @@ class Cwnd(Measure):
     def _src(self, w, ctx):
         s = self.item['source']
         lab = (w.item.get('algorithm') or '').startswith('lab_')
+        have = lab and ctx.tracer_has('tcp_lab/lab_cc')
         if s == 'auto':
-            s = 'lab_cc' if lab and ctx.tracer_has('tcp_lab/lab_cc') else 'tcp_probe'
+            s = 'lab_cc' if have else 'tcp_probe'
+        elif s == 'both' and not have:
+            s = 'tcp_probe'     # only lab_* flows have lab_cc events
         return s
 
     def start(self, ctx):
@@ -117,7 +122,7 @@ class Cwnd(Measure):
                     ev = ph = wmax = k = ep = None
                     source = 'tcp_probe'
                 w = bytuple.get((src, dst))
-                if w is None or self.src[w.name] != source:
+                if w is None or self.src[w.name] not in (source, 'both'):
                     continue
                 t = float(t) - t0
                 cwnd, ss = int(cwnd), int(ss)
