@@ -39,7 +39,7 @@ from .data import RunData
 from .tracefs import Tracer
 
 LAB_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LEAD = 2.0      # seconds between launching the clients and t0
+LEAD = 0.5      # seconds between telling the (ready) clients and t0
 SETUP_ALLOWANCE = 20.0
 
 
@@ -87,8 +87,8 @@ class Ctx:
                     break
             if proc.poll() is not None:
                 break
-        err = proc.stderr.read() if proc.poll() is not None else ''
-        raise RunError('%s did not start: %s' % (what, err.strip()[-400:] or
+        err = netns.Net.errors(proc) if proc.poll() is not None else ''
+        raise RunError('%s did not start: %s' % (what, err or
                                                  'no "ready" in %gs' % timeout))
 
     def require_algorithm(self, algo):
@@ -191,6 +191,9 @@ def run_one(exp, rundir, tracer, prefix):
             for name, value in table.items():
                 for n in (nodes if node == 'all' else [node]):
                     ctx.net.sysctl(n, name, sysctl.value_text(value))
+        # Servers and clients up and waiting first: starting a Python
+        # agent takes a second or more under TCG, so launching at t0
+        # would start every flow late by that much.
         for w in exp.workloads:
             w.prepare(ctx)
         for m in exp.measures:

@@ -74,6 +74,8 @@ class Net:
         full = self._argv(argv, node)
         if record:
             self.record(argv, node)
+            if input is not None:
+                self.commands[-1] += " <<'EOF'\n" + input.rstrip('\n') + '\nEOF'
         self.log('$ ' + ' '.join(shlex.quote(a) for a in full))
         try:
             p = subprocess.run(full, input=input, capture_output=True,
@@ -87,20 +89,37 @@ class Net:
         return p
 
     def spawn(self, argv, node=None, stdout=None, record=True, comment=None,
-              display=None, foreground=False):
+              display=None, foreground=False, stdin=None, errfile=None):
         """Start a background command; killed by cleanup(). `display`:
         the argv to show on the page instead (without the engine's own
-        plumbing: output files, absolute start times); shown with a "&"
-        unless a person would run it in the foreground."""
+        plumbing: output files, start times); shown with a "&" unless a
+        person would run it in the foreground. stdout/stdin: -1 for a
+        pipe. Its stderr goes to `errfile` (read it with errors(p)), so a
+        chatty agent can never block on a full pipe."""
         full = self._argv(argv, node)
         if record:
             self.record(display or argv, node, comment, not foreground)
         self.log('$ ' + ' '.join(shlex.quote(a) for a in full) + ' &')
+        err = open(errfile, 'w') if errfile else subprocess.DEVNULL
         p = subprocess.Popen(full, stdout=stdout or subprocess.DEVNULL,
-                             stderr=subprocess.PIPE, text=True,
-                             stdin=subprocess.DEVNULL)
+                             stderr=err, text=True,
+                             stdin=stdin or subprocess.DEVNULL)
+        if errfile:
+            err.close()
+        p.errfile = errfile
         self.procs.append(p)
         return p
+
+    @staticmethod
+    def errors(p, tail=500):
+        """The end of what a spawned command wrote to stderr."""
+        if not getattr(p, 'errfile', None):
+            return ''
+        try:
+            with open(p.errfile, errors='replace') as f:
+                return f.read()[-tail:].strip()
+        except OSError:
+            return ''
 
     # ------------------------------------------------------ namespaces
     def add(self, node):

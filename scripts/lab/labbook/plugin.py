@@ -96,9 +96,13 @@ class Workload(Plugin):
     client and server), start (time after t0).
 
     Lifecycle, all in the experiment's own process:
-      prepare(ctx)       servers, listeners; return once they are ready
-      start(ctx, t0)     launch the clients to begin at t0 + start
-                         (absolute time.monotonic() values)
+      prepare(ctx)       launch servers and clients; return once all are
+                         up and the clients wait to be told when to go
+                         (an agent takes a second or more to start under
+                         TCG: launched at t0 it would start late)
+      start(ctx, t0)     tell the clients to begin at t0 + start
+                         (absolute time.monotonic() values; t0 is a
+                         moment away)
       end_time()         seconds after t0 by which it should be done
       finish(ctx, deadline)  wait for it (never past `deadline`), then
                          put its results in ctx.data

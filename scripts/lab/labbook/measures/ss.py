@@ -88,6 +88,7 @@ class Sockets(Measure):
         if self.item['port']:
             argv += ['--port', str(self.item['port'])]
         self.proc = ctx.net.spawn(argv, self.item['node'], stdout=-1,
+                                  errfile=self.raw + '.err',
                                   comment='socket states of %s' % self.item['node'],
                                   display=argv[:3] + ['--interval', str(self.item['interval']),
                                                       '--out', '/dev/stdout'])

@@ -149,20 +149,18 @@ class Bulk(Workload):
             argv += ['--read-rate', str(int(it['read_rate']))]
         self.sink = ctx.net.spawn(argv, self.dst, stdout=-1,
                                   comment='flow %s: the receiver' % self.name,
-                                  display=argv[:6])
+                                  display=argv[:6],
+                                  errfile=self.raw + '.sink.err')
         ctx.wait_ready(self.sink, 'flow %s: receiver' % self.name)
-
-    def start(self, ctx, t0):
-        it = self.item
-        self.t0 = t0
+        # The sender starts now and waits for its start time on stdin.
         argv = ctx.agent('bulk') + [
             'send', '--dst', self.exp.topology.address(self.dst),
-            '--port', str(self.port), '--start-at', '%.6f' % (t0 + it['start']),
+            '--port', str(self.port), '--start-at', 'stdin',
             '--sample', str(it['sample']), '--out', self.raw + '.json']
-        if it['algorithm']:
-            argv += ['--algo', it['algorithm']]
+        if algo:
+            argv += ['--algo', algo]
         for k, v in it['cc'].items():
-            argv += ['--param', '%s=%s' % (cc_path(it['algorithm'], k), v)]
+            argv += ['--param', '%s=%s' % (cc_path(algo, k), v)]
         if it['duration'] is not None:
             argv += ['--duration', str(it['duration'])]
         else:
@@ -173,11 +171,17 @@ class Bulk(Workload):
         show = [a for i, a in enumerate(argv)
                 if a not in ('--start-at', '--out') and
                 argv[i - 1] not in ('--start-at', '--out')]
-        self.proc = ctx.net.spawn(argv, self.src,
+        self.proc = ctx.net.spawn(argv, self.src, stdout=-1, stdin=-1,
                                   comment='flow %s: the sender, at t0 + %gs; '
                                   'it prints its TCP_INFO samples as JSON' %
                                   (self.name, it['start']), display=show,
-                                  foreground=True)
+                                  foreground=True, errfile=self.raw + '.err')
+        ctx.wait_ready(self.proc, 'flow %s: sender' % self.name)
+
+    def start(self, ctx, t0):
+        self.t0 = t0
+        self.proc.stdin.write('%.6f\n' % (t0 + self.item['start']))
+        self.proc.stdin.close()
 
     def finish(self, ctx, deadline):
         try:
@@ -191,10 +195,9 @@ class Bulk(Workload):
             for p, v in self.restore:
                 with open(p, 'w') as f:
                     f.write(v)
-        err = self.proc.stderr.read() if self.proc.stderr else ''
         if self.proc.returncode != 0:
             raise RuntimeError('flow %s: sender exit %d: %s' % (
-                self.name, self.proc.returncode, err.strip()[-500:]))
+                self.name, self.proc.returncode, ctx.net.errors(self.proc)))
         with open(self.raw + '.json') as f:
             r = json.load(f)
         n = 'flow.' + self.name
@@ -279,7 +282,16 @@ def _send(args):
         s.setsockopt(socket.IPPROTO_TCP, TCP_CONGESTION, args.algo.encode())
     if args.sndbuf:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, args.sndbuf)
-    delay = args.start_at - time.monotonic()
+    start_at = args.start_at
+    if start_at == 'stdin':
+        # Up and waiting: the engine sends the start time once every
+        # agent of the experiment is ready.
+        print('ready', flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            return
+        start_at = line
+    delay = float(start_at or 0) - time.monotonic()
     if delay > 0:
         time.sleep(delay)
     # The knobs now, not at launch: every sender is launched before t0,
@@ -388,7 +400,9 @@ def main(argv):
     b.add_argument('--port', type=int, required=True)
     b.add_argument('--algo')
     b.add_argument('--param', action='append', default=[])
-    b.add_argument('--start-at', type=float, default=0.0)
+    b.add_argument('--start-at', default='0',
+                   help='time.monotonic() to start at, or "stdin": print '
+                   '"ready" and read it from there')
     b.add_argument('--duration', type=float, required=True)
     b.add_argument('--bytes', type=int)
     b.add_argument('--sample', type=float, default=0.05)
