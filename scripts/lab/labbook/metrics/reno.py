@@ -18,7 +18,12 @@ Values (NAME.):
   rto_cwnd       lowest cwnd after the timeout (of those seen, the one
                  followed by the longest slow start)
   rto_beta       ssthresh / cwnd before, at that timeout
-  rto_ss_growth  growth per RTT in the slow start after it
+  rto_ss_growth  growth per RTT in the slow start after it (none when a
+                 stretch ACK took cwnd to ssthresh at once: an ACK for
+                 segments the receiver held grows cwnd by all of them)
+  rto_ss_rtts    round trips (smoothed RTT) from cwnd's low after the
+                 timeout back up to ssthresh: about log2(ssthresh) in slow
+                 start, ssthresh of them in avoidance
   rto_ss_exit_ratio  cwnd where that slow start ended / the ssthresh it
                  ran to (1 = it stopped at ssthresh)
   regain_s       median time from a fast recovery's start until cwnd is
@@ -33,7 +38,7 @@ from ..schema import Field
 from . import _cwnd
 
 VALUES = ('ss_growth', 'ca_growth', 'fr_count', 'fr_beta', 'fr_floor',
-          'rto_count', 'rto_cwnd', 'rto_beta', 'rto_ss_growth',
+          'rto_count', 'rto_cwnd', 'rto_beta', 'rto_ss_growth', 'rto_ss_rtts',
           'rto_ss_exit_ratio', 'regain_s')
 
 
@@ -158,7 +163,8 @@ class RenoPhases(Metric):
             data.add_value(n + '.rto_ss_growth',
                            _cwnd.growth_per_rtt(s, lo, hi, min_cwnd=2))
             if r.end_i is not None:
-                # Where growth turned linear: the first RTT after the end
-                # grows by about one segment, not by doubling.
                 data.add_value(n + '.rto_ss_exit_ratio', r.cwnd_end / r.ssthresh)
+                if lo < len(s) and s[lo][3] > 0:
+                    data.add_value(n + '.rto_ss_rtts',
+                                   (s[r.end_i][0] - s[lo][0]) / s[lo][3])
         mark_phases(data, n, s, reds, self.item['flow'])
