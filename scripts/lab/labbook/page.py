@@ -121,7 +121,8 @@ def _e(s):
 
 
 def _status(st):
-    return '<span class="status s-%s">%s</span>' % (st.replace(' ', '-'), _e(st))
+    label = {'not held': 'did not hold'}.get(st, st)
+    return '<span class="status s-%s">%s</span>' % (st.replace(' ', '-'), _e(label))
 
 
 def _num(x):
