@@ -375,27 +375,23 @@ def _summary(s):
 
 
 def _variant_setup(e):
+    """The setup as the file wrote it (its own units), for the page."""
     flows = []
-    for w in e.workloads:
-        it = dict(w.item)
+    raw = e.raw.get('flow', [])
+    raw = [raw] if isinstance(raw, dict) else raw
+    for w, r in zip(e.workloads, raw):
         flows.append({'name': w.name, 'kind': w.kind, 'from': w.src, 'to': w.dst,
-                      'item': {k: v for k, v in it.items() if v not in (None, {}, [])
-                               and k not in ('kind', 'name', 'from', 'to')}})
+                      'item': {k: v for k, v in r.items()
+                               if k not in ('kind', 'name', 'from', 'to')}})
+    events = e.raw.get('event', [])
+    events = [events] if isinstance(events, dict) else events
     return {
         'path': spec.describe_path(e.path),
         'sysctl': e.sysctl,
         'flows': flows,
-        'events': [{k: v for k, v in ev.items() if v is not None}
-                   for ev in e.events],
+        'events': [dict(ev) for ev in events],
         'diagram': e.topology.diagram(),
     }
-
-
-def _write_book(out, book, t_start):
-    book['wall_s'] = round(time.monotonic() - t_start, 1)
-    with open(os.path.join(out, 'book.json'), 'w') as f:
-        json.dump(book, f, indent=1)
-        f.write('\n')
 
 
 def run_book(sets, out, log=print, keep_raw=True, on_done=None):

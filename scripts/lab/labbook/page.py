@@ -171,14 +171,15 @@ def _setup(setup, res):
             _e(node), '<br>'.join('%s = %s' % (_e(k), _e(v)) for k, v in t.items())))
     for f in setup['flows']:
         it = ', '.join('%s = %s' % (k, _e(json.dumps(v) if isinstance(v, dict) else v))
-                       for k, v in f['item'].items())
+                       for k, v in f['item'].items()) or 'defaults'
         h.append('<tr><th>flow %s</th><td>%s: %s &#8594; %s; %s</td></tr>' % (
             _e(f['name']), _e(f['kind']), _e(f['from']), _e(f['to']), it))
     for ev in setup['events']:
-        ch = ', '.join('%s = %s' % (k, v) for k, v in ev['change'].items())
-        h.append('<tr><th>event</th><td>at %ss: %s on the %s path%s</td></tr>' % (
-            _num(ev['at']), _e(ch), _e(ev['direction']),
-            ' for %ss' % _num(ev['duration']) if ev.get('duration') else ''))
+        ch = ', '.join('%s = %s' % (k, _e(v)) for k, v in ev.items()
+                       if k not in ('at', 'duration', 'direction'))
+        h.append('<tr><th>event</th><td>at %s: %s on the %s path%s</td></tr>' % (
+            _e(ev.get('at')), ch, _e(ev.get('direction', 'forward')),
+            ' for %s' % _e(ev['duration']) if ev.get('duration') else ''))
     h.append('</table>')
     return '\n'.join(h)
 
