@@ -278,13 +278,20 @@ class Analyzers(unittest.TestCase):
 
     def test_timeout_during_recovery(self):
         # an RTO in Recovery does not set ssthresh again; cwnd collapses
-        s = [(0, 40, 20, .05), (0.1, 40, 20, .05), (0.2, 30, 20, .05),
+        s = [(0, 40, 0, .05), (0.1, 40, 20, .05), (0.2, 30, 20, .05),
              (0.8, 1, 20, .05), (0.9, 2, 20, .05), (1.0, 4, 20, .05),
              (1.1, 8, 20, .05), (1.2, 16, 20, .05), (1.3, 20, 20, .05)]
         r = _cwnd.reductions(s)
+        self.assertEqual([x.kind for x in r], ['fast', 'timeout'])
+        self.assertEqual(r[1].cwnd_min, 1)
+
+    def test_loss_with_the_same_ssthresh(self):
+        # 0.7 x 126 and 0.7 x 127 are both 88: ssthresh does not move
+        s = [(0, 88, 88, .1), (1, 120, 88, .1), (2, 126, 88, .1),
+             (2.1, 93, 88, .1), (2.2, 88, 88, .1), (3, 100, 88, .1)]
+        r = _cwnd.reductions(s)
         self.assertEqual(len(r), 1)
-        self.assertEqual(r[0].kind, 'timeout')
-        self.assertEqual(r[0].cwnd_min, 1)
+        self.assertEqual(r[0].cwnd_before, 126)
 
 
 class Plotter(unittest.TestCase):

@@ -61,6 +61,7 @@ def reductions(s, rto_window=1.0, undone=False):
     unless undone=True."""
     out = []
     prev_ss = 0
+    pending = False     # the last reduction has not brought cwnd down yet
     for i, (t, c, ss, _) in enumerate(s):
         if i == 0:
             prev_ss = ss
@@ -70,6 +71,7 @@ def reductions(s, rto_window=1.0, undone=False):
             if out:
                 out[-1].undone = True   # back to the initial slow start
             prev_ss = 0
+            pending = False
             continue
         if ss and ss != prev_ss:
             if prev_ss and ss > prev_ss and c > before * 1.05 + 1:
@@ -78,12 +80,23 @@ def reductions(s, rto_window=1.0, undone=False):
                 if out:
                     out[-1].undone = True
                 prev_ss = ss
+                pending = False
                 continue
             out.append(Reduction(i, t, before, ss))
+            pending = True
         elif c <= 2 and before >= 4:
             r = Reduction(i, t, before, ss or prev_ss)
             r.kind = 'timeout'
             out.append(r)
+            pending = True
+        elif ss and ss == prev_ss and before >= ss and c < before and not pending:
+            # cwnd fell in avoidance while ssthresh stayed: a loss whose
+            # new ssthresh is the old one (0.7 x 126 and 0.7 x 127 are
+            # both 88). Nothing else lowers cwnd in a bulk transfer.
+            out.append(Reduction(i, t, before, ss))
+            pending = True
+        if pending and out and c <= out[-1].ssthresh + max(1, 0.02 * out[-1].ssthresh):
+            pending = False
         prev_ss = ss or prev_ss
     for k, r in enumerate(out):
         stop = out[k + 1].i if k + 1 < len(out) else len(s)

@@ -15,7 +15,8 @@ when fast convergence applies (W below the previous W_max); the epoch
 starts when the recovery ends, at cwnd_epoch; K as above. CUBIC aims one
 RTT ahead, so the measured cwnd is compared with W(t + minRTT).
 
-Values (NAME.), medians over the epochs that lasted at least 0.8 K:
+Values (NAME.), medians over the epochs that lasted at least 0.8 K and
+in which the kernel undid no reduction (that resets cwnd mid-curve):
   beta      ssthresh / cwnd before (every fast recovery)
   epochs    epochs analysed
   wmax      W_max of those epochs (segments)
@@ -74,6 +75,7 @@ class CubicEpochs(Metric):
             return
         C, beta = self.item['c'], self.item['beta']
         reds = _cwnd.reductions(s)
+        undos = [r.t for r in _cwnd.reductions(s, undone=True) if r.undone]
         fr = [r for r in reds if r.kind == 'fast']
         data.add_value(n + '.beta', _cwnd.median(r.beta for r in fr))
         rtts = [x[3] for x in s if x[3] > 0]
@@ -85,9 +87,11 @@ class CubicEpochs(Metric):
                 wmax_prev = 0.0
             if r.kind != 'fast':
                 continue
-            W = float(r.cwnd_before)
+            W = r.cwnd_before
+            # Whole segments, as the kernel and the module keep it: a
+            # fractional W_max would call a loss at 114 "below" 114.8.
             if self.item['fast_convergence'] and W < wmax_prev:
-                wmax = W * (1 + beta) / 2
+                wmax = int(W * (1 + beta) / 2)
             else:
                 wmax = W
             wmax_prev = wmax
@@ -100,6 +104,10 @@ class CubicEpochs(Metric):
             K = max(K, 0.0)
             end = r.next_t if r.next_t is not None else s[-1][0]
             if end - t_ep < 0.8 * K or K <= 0:
+                continue
+            if any(t_ep < u < end for u in undos):
+                # the kernel undid a reduction inside it: cwnd and
+                # ssthresh were set back mid-epoch, not by the curve
                 continue
             data.add_mark(n, t_ep, 'epoch: W_max %d, K %.2f s' % (wmax, K),
                           min(end, t_ep + 1.5 * K), 'epoch')

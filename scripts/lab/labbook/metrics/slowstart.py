@@ -77,9 +77,15 @@ class SlowStart(Metric):
                 exit_row['retrans'] else 0
         losses = 0
         if by_loss:
-            after = [r for r in rows if r['t'] >= exit_row['t']]
-            done = next((r for r in after if r['ca_state'] == 0), after[-1])
-            losses = done['retrans']
+            # Retransmitted by the end of the recovery that ended slow
+            # start: from the exit, into Recovery/Loss and back to Open.
+            after = [r for r in rows if r['t'] >= exit_t - 0.1]
+            k = next((i for i, r in enumerate(after) if r['ca_state'] >= 2), None)
+            if k is not None:
+                done = next((r for r in after[k:] if r['ca_state'] == 0), after[-1])
+                losses = done['retrans']
+            elif after:
+                losses = after[-1]['retrans']
         if exit_cwnd is None:
             prev = [r for r in rows if r['t'] < exit_row['t']]
             exit_cwnd = prev[-1]['cwnd'] if prev else exit_row['cwnd']

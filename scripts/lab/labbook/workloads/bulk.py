@@ -360,6 +360,10 @@ def _send(args):
     ss_exit = ss_retrans = None
     for row in samples:
         t, ca, ss, retr = row[0], row[2], row[4], row[10]
+        if ss_exit is not None and not ss:
+            # ssthresh unset again: the reduction was undone (spurious),
+            # slow start goes on.
+            ss_exit = ss_retrans = None
         if ss_exit is None and ss:
             ss_exit = t - connected
         if ss_exit is not None and ss_retrans is None and ca == 0:
