@@ -394,6 +394,13 @@ def _variant_setup(e):
     }
 
 
+def _write_book(out, book, t_start):
+    book['wall_s'] = round(time.monotonic() - t_start, 1)
+    with open(os.path.join(out, 'book.json'), 'w') as f:
+        json.dump(book, f, indent=1)
+        f.write('\n')
+
+
 def run_book(sets, out, log=print, keep_raw=True, on_done=None):
     """Run every ExperimentSet; write DIR/NAME/result.json and
     DIR/book.json; return (results, ok) where ok means every experiment
