@@ -33,7 +33,7 @@ import threading
 import time
 import traceback
 
-from . import netns, registry, spec, sysctl, units
+from . import netns, spec, sysctl, units
 from . import verdict as V
 from .data import RunData
 from .tracefs import Tracer

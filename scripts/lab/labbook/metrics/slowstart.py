@@ -18,7 +18,7 @@ events. Values (NAME.):
                 slow start had built
 Marks NAME: the exit, and lab_cc's CSS rounds (HyStart++) as a span.
 """
-from ..plugin import Metric, Outputs, has_table
+from ..plugin import Metric, Outputs
 from ..registry import register
 from ..schema import Field
 from . import _cwnd
