@@ -3,7 +3,6 @@
 derivation, verdicts and the analyzers on synthetic series. No root, no
 network: python3 -m unittest discover -s scripts/lab/tests
 """
-import json
 import math
 import os
 import sys
