@@ -7,7 +7,10 @@
 #   make check KERNELS=6.1
 #   make check KERNELS=unstable   Debian unstable's newest kernel, built in a
 #                        sid chroot (scripts/unstable-chroot.sh); not a default
-#   make run             boot the VM, load the module, run the experiments
+#   make run             boot the VM, load the module, run the lab book
+#                        (scripts/lab/experiments/*.toml): out/run/index.html
+#   make lab EXP=FILE    run one experiment file (anywhere on disk) in the
+#                        VM: out/lab/NAME/index.html (KERNEL=6.1 too)
 #   make shell           boot the VM with the module loaded, interactive
 #   make bench           benchmarks on every kernel: out/bench/*.csv, *.png
 #   make bench QUICK=1   the short matrix
@@ -30,7 +33,7 @@ KERNELS ?= 6.1 6.12
 KERNEL ?= 6.12
 PWD := $(shell pwd)
 
-.PHONY: all modules clean check check-debug run shell unit deps bench fuzz stress install uninstall
+.PHONY: all modules clean check check-debug run lab shell unit deps bench fuzz stress install uninstall
 
 FUZZ_TIME ?= 600
 STRESS_TIME ?= 60
@@ -80,10 +83,19 @@ stress:
 	scripts/deps.sh
 	set -e; for k in $(KERNELS); do STRESS_TIME=$(STRESS_TIME) scripts/vm.sh test $$k stress.sh; done
 
+LAB_PY := $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+
 run:
 	scripts/deps.sh
-	scripts/vm.sh run $(KERNEL)
-	scripts/plot/run.sh out/$$(bash -c '. scripts/kernels.sh; kver_of $(KERNEL)')/files out/run
+	scripts/lab/vm-lab.sh $(KERNEL) out/run scripts/lab/experiments/*.toml
+
+# vm-lab.sh checks the file before anything is built or booted: a refused
+# file names its key and stops there.
+lab:
+	@test -n "$(EXP)" || { echo "usage: make lab EXP=FILE [KERNEL=6.1]" >&2; exit 2; }
+	scripts/deps.sh
+	$(LAB_PY) scripts/lab/tcplab-lab check $(EXP)
+	scripts/lab/vm-lab.sh $(KERNEL) out/lab/$$($(LAB_PY) scripts/lab/tcplab-lab check --names $(EXP) | head -n 1) $(EXP)
 
 shell:
 	scripts/deps.sh

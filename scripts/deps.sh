@@ -19,6 +19,7 @@ PKGS=(
 	hping3 python3-scapy nftables iptables tcpdump ethtool	# traffic tools
 	gnuplot-nox					# benchmark plots
 	linux-perf					# perf record of the tracepoint, in the VM
+	chromium					# the lab book page's browser check
 	clang llvm libclang-rt-14-dev			# sanitizers, libFuzzer
 	linux-source-6.12				# checkpatch.pl; the debug kernel;
 							# the static trees (i386, noipv6)

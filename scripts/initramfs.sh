@@ -5,8 +5,9 @@
 #
 # Build the guest's root: busybox for the basics, the real bash, iproute2,
 # iperf3 and kmod (busybox's ip cannot make veth pairs), the kernel modules
-# the tests need (decompressed, with depmod run), tcp_lab.ko, the selftests
-# and the guest-side scripts.
+# the tests need (decompressed, with depmod run), tcp_lab.ko, the selftests,
+# the guest-side scripts and the lab book's engine (with the experiments of
+# a `vm.sh lab` run, from LAB_EXP_DIR).
 set -euo pipefail
 
 kver=$1 kdir=$2 ko=$3 output=$4
@@ -19,6 +20,7 @@ trap 'rm -rf "$root"' EXIT
 # Kernel modules the tests and experiments load; dependencies follow.
 KMODS=(sock_diag inet_diag tcp_diag udp_diag veth sch_netem sch_tbf sch_fq
        sch_htb sch_prio cls_u32 ifb tcp_bbr
+       sch_fq_codel sch_codel sch_pie		# the lab book's path.qdisc
        nf_tables nft_chain_nat nft_ct nft_masq nft_compat nft_limit nft_reject
        nft_reject_inet nf_nat nf_conntrack nf_defrag_ipv4 nf_defrag_ipv6
        nf_synproxy_core nft_synproxy nft_numgen
@@ -149,6 +151,14 @@ cp "$top/scripts/90-tcp_lab.conf" "$root/tcplab/90-tcp_lab.conf"
 cp -a "$top/selftests" "$root/tcplab/selftests"
 rm -rf "$root/tcplab/selftests/unit"
 cp -a "$top/scripts/guest" "$root/tcplab/guest"
+# The lab book's engine, and the experiment files of a `vm.sh lab` run
+# (resolved on the host: LAB_EXP_DIR holds NAME.json files).
+mkdir -p "$root/tcplab/lab" "$root/tcplab/lab-exp"
+cp -a "$top/scripts/lab/tcplab-lab" "$top/scripts/lab/labbook" "$root/tcplab/lab/"
+find "$root/tcplab/lab" -name __pycache__ -prune -exec rm -rf {} +
+if [ -n "${LAB_EXP_DIR:-}" ]; then
+	cp "$LAB_EXP_DIR"/*.json "$root/tcplab/lab-exp/"
+fi
 cp "$top/scripts/guest/init" "$root/init"
 chmod +x "$root/init"
 

@@ -12,6 +12,12 @@
 #                  cc, syncookie, ...); their CSV files land in
 #                  out/KVER/files/ (QUICK=1 for the short matrix, REPS and
 #                  CC_ONLY as bench.sh says)
+#   lab   SERIES FILE...
+#                  check the lab book's experiment FILEs here first (a
+#                  refused file stops everything before the build), then
+#                  build, boot, load the module and run them with
+#                  scripts/lab/tcplab-lab; the results directory comes
+#                  back as out/KVER/files/lab/ (text files only)
 #
 # SERIES is 6.1, 6.12 or unstable: Debian unstable's newest kernel, built
 # with a newer gcc than Debian 12's, so the module is compiled in a sid
@@ -28,8 +34,8 @@
 # and the kernel log holds no WARNING, BUG, Oops or panic.
 set -euo pipefail
 
-mode=${1:?usage: vm.sh build|test|run|shell SERIES [TEST...]}
-series=${2:?usage: vm.sh build|test|run|shell SERIES [TEST...]}
+mode=${1:?usage: vm.sh build|test|run|shell|bench|lab SERIES [TEST...]}
+series=${2:?usage: vm.sh build|test|run|shell|bench|lab SERIES [TEST...]}
 shift 2
 
 source "$(dirname "$0")/kernels.sh"
@@ -48,6 +54,20 @@ kver=$(kver_of "$series")
 kdir=$(kdir_of "$kver")
 work=$TCPLAB_OUT/$kver
 mkdir -p "$work"
+
+if [ "$mode" = lab ]; then
+	[ $# -gt 0 ] || { echo "usage: vm.sh lab SERIES FILE..." >&2; exit 2; }
+	# Refused here, with the file and the key, before anything is built
+	# or booted; what passes is resolved (base, override) into one JSON
+	# document per experiment for the guest.
+	py=/usr/bin/python3
+	[ -x "$py" ] || py=python3
+	rm -rf "$work/lab-exp"
+	"$py" "$TCPLAB_TOP/scripts/lab/tcplab-lab" check --resolve "$work/lab-exp" "$@" ||
+		exit 1
+	export LAB_EXP_DIR=$work/lab-exp
+	set --
+fi
 
 build_module() {
 	local src=$work/build
@@ -115,13 +135,29 @@ timeout --kill-after=10 "$VM_TIMEOUT" "${qemu[@]}" \
 	</dev/null >"$work/qemu.log" 2>&1 &
 qpid=$!
 # Stream the guest's output while it runs; tail ends when QEMU does. Files
-# the guest sends back (between "TCPLAB-FILE name" and "TCPLAB-EOF") are
-# written to out/KVER/files/ instead of the terminal.
+# the guest sends back (between "TCPLAB-FILE path" and "TCPLAB-EOF") are
+# written to out/KVER/files/PATH instead of the terminal; a path that
+# climbs out (..) or starts at / is dropped.
 rm -rf "$work/files"
 mkdir -p "$work/files"
 tail -n +1 --pid="$qpid" -f "$output" | tr -d '\r' |
 	awk -v dir="$work/files" '
-		/^TCPLAB-FILE / { f = dir "/" $2; printf "" > f; next }
+		/^TCPLAB-FILE / {
+			name = substr($0, 13)
+			if (name == "" || name ~ /^\// || name ~ /(^|\/)\.\.(\/|$)/ ||
+			    name ~ /["$`\\]/) {
+				f = "/dev/null"
+				next
+			}
+			f = dir "/" name
+			if (name ~ /\//) {
+				d = f
+				sub(/\/[^\/]*$/, "", d)
+				system("mkdir -p \"" d "\"")
+			}
+			printf "" > f
+			next
+		}
 		/^TCPLAB-EOF$/ { close(f); f = ""; next }
 		f != "" { print > f; next }
 		/^TCPLAB-DONE/ { next }

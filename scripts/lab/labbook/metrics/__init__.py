@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: GPL-2.0
+"""metrics plug-ins: every module here registers its kinds (see ../registry.py)."""
