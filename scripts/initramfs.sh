@@ -147,6 +147,9 @@ depmod -b "$root" "$kver"
 # The module, the tests and the guest side of the harness.
 cp "$ko" "$root/tcplab/tcp_lab.ko"
 cp "$top/scripts/tcplab-stat" "$top/scripts/tcplab-trace2csv" "$root/usr/bin/"
+# The load generators (SYN/ACK floods at a set rate, connection churn).
+make -s -C "$top/scripts/tools" >&2
+cp "$top/scripts/tools/tcplab-flood" "$top/scripts/tools/tcplab-churn" "$root/usr/bin/"
 cp "$top/scripts/90-tcp_lab.conf" "$root/tcplab/90-tcp_lab.conf"
 cp -a "$top/selftests" "$root/tcplab/selftests"
 rm -rf "$root/tcplab/selftests/unit"
