@@ -13,6 +13,8 @@
 #      catch (scripts/static-mutants.sh)
 #   3. userspace unit tests (ASan + UBSan), a short libFuzzer pass, DKMS
 #   4. the selftests in the VM, once per kernel
+#   5. the lab book's engine tests and a quick lab book in the VM, its
+#      page checked in headless Chromium
 #
 # check.sh --vm-only SERIES...: steps 1, 2 and 4 only (make check-debug).
 #
@@ -80,6 +82,25 @@ run_all() {
 
 	[ $vm_only = 1 ] || host_checks
 	vm_checks "$@"
+	[ $vm_only = 1 ] || lab_checks "$@"
+}
+
+# The lab book: its engine's unit tests, then a quick lab book (the
+# experiments tagged quick, mutants among them, each of which must end as
+# its file expects) on one kernel, its page checked in headless Chromium,
+# and proof that the check refuses a page with a plot taken out.
+lab_checks() {
+	local s=$1 files lab=(/usr/bin/python3 scripts/lab/tcplab-lab)
+	case " $* " in *" 6.12 "*) s=6.12 ;; esac
+	/usr/bin/python3 -m unittest discover -s scripts/lab/tests 2>&1 | sed 's/^/# /'
+	result "${PIPESTATUS[0]}" "lab: engine unit tests"
+	files=$("${lab[@]}" list --tag quick --paths scripts/lab/experiments \
+		scripts/lab/experiments/mutants)
+	# shellcheck disable=SC2086 # one word per file
+	scripts/lab/vm-lab.sh "$s" out/check-lab $files 2>&1 | sed 's/^/# /'
+	result "${PIPESTATUS[0]}" "lab: quick lab book on $s, every verdict as its file expects, page passes the browser check"
+	"${lab[@]}" browser-check out/check-lab/index.html --negative 2>&1 | sed 's/^/# /'
+	result "${PIPESTATUS[0]}" "lab: the browser check refuses the page with a plot taken out"
 }
 
 # Everything that runs on the host once, whichever the kernels.
