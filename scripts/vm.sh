@@ -5,7 +5,6 @@
 #
 #   build SERIES   build tcp_lab.ko against SERIES' headers (W=1, sparse)
 #   test  SERIES   build, make the initramfs, boot, run the selftests
-#   run   SERIES   build, boot, load the module, run the experiments report
 #   shell SERIES   build, boot, load the module, interactive shell
 #   bench SERIES [NAME...]
 #                  build, boot, run the benchmarks (all, or those NAMEd:
