@@ -57,8 +57,6 @@
 #include <tcp_lab/syncookie.h>
 #include <tcp_lab/tcp_lab.h>
 
-#include "compat.h"
-
 /*
  * LOCAL_IN, after the filter and security tables and input SNAT: the
  * administrator's rules have had their say, addresses are the ones the
@@ -131,14 +129,14 @@ static bool lab_sc_owned(const struct lab_sc_seg *s)
 	if (IS_ENABLED(CONFIG_IPV6) && s->v6) {
 		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 
-		sk = lab_inet6_lookup_established(s->net, &ip6h->saddr,
+		sk = __inet6_lookup_established(s->net, &ip6h->saddr,
 						  s->th->source, &ip6h->daddr,
 						  ntohs(s->th->dest),
 						  inet6_iif(skb), inet6_sdif(skb));
 	} else {
 		const struct iphdr *iph = ip_hdr(skb);
 
-		sk = lab_inet_lookup_established(s->net, iph->saddr,
+		sk = __inet_lookup_established(s->net, iph->saddr,
 						 s->th->source, iph->daddr,
 						 ntohs(s->th->dest),
 						 inet_iif(skb), inet_sdif(skb));
@@ -163,14 +161,14 @@ static struct sock *lab_sc_listener(const struct lab_sc_seg *s)
 	if (IS_ENABLED(CONFIG_IPV6) && s->v6) {
 		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 
-		sk = lab_inet6_lookup_listener(s->net, skb, s->thlen,
+		sk = inet6_lookup_listener(s->net, skb, s->thlen,
 					       &ip6h->saddr, s->th->source,
 					       &ip6h->daddr, ntohs(s->th->dest),
 					       inet6_iif(skb), inet6_sdif(skb));
 	} else {
 		const struct iphdr *iph = ip_hdr(skb);
 
-		sk = lab_inet_lookup_listener(s->net, skb, s->thlen,
+		sk = __inet_lookup_listener(s->net, skb, s->thlen,
 					      iph->saddr, s->th->source,
 					      iph->daddr, ntohs(s->th->dest),
 					      inet_iif(skb), inet_sdif(skb));
@@ -258,9 +256,9 @@ static int lab_sc_cookie_check(const struct lab_sc_seg *s)
 {
 #if IS_ENABLED(CONFIG_IPV6)
 	if (s->v6)
-		return lab_cookie_v6_check(ipv6_hdr(s->skb), s->th);
+		return __cookie_v6_check(ipv6_hdr(s->skb), s->th);
 #endif
-	return lab_cookie_v4_check(ip_hdr(s->skb), s->th);
+	return __cookie_v4_check(ip_hdr(s->skb), s->th);
 }
 
 /* The per-flow timestamp offset TCP gives this connection, seen from us. */

@@ -15,7 +15,6 @@
 #include <tcp_lab/cubic_math.h>
 #include <tcp_lab/hystart.h>
 
-#include "compat.h"
 
 const struct tcp_lab_net tcp_lab_defaults = {
 	.reno_beta	= LAB_BETA_SCALE / 2,	/* RFC 5681: halve on loss */
@@ -72,7 +71,7 @@ static int lab_hspp_rounds_max = LAB_HSPP_CSS_ROUNDS_MAX;
  * The hooks follow the mode: parse into a local copy, then let syncookie.c
  * register or unregister them before the new mode is visible.
  */
-static int lab_syncookie_mode_sysctl(lab_ctl_table *table, int write,
+static int lab_syncookie_mode_sysctl(const struct ctl_table *table, int write,
 				     void *buffer, size_t *lenp, loff_t *ppos)
 {
 	struct tcp_lab_net *ln = container_of(table->data, struct tcp_lab_net,
@@ -142,7 +141,7 @@ static int lab_ports_read(const unsigned long *bitmap, char *buffer,
  * be written with one write(): stdio cuts it into pieces anywhere, and a
  * port cut in two becomes two ports.
  */
-static int lab_ports_sysctl(lab_ctl_table *table, int write, void *buffer,
+static int lab_ports_sysctl(const struct ctl_table *table, int write, void *buffer,
 			    size_t *lenp, loff_t *ppos)
 {
 	struct tcp_lab_net *ln = container_of(table->data, struct tcp_lab_net,
@@ -177,7 +176,7 @@ static int lab_ports_sysctl(lab_ctl_table *table, int write, void *buffer,
 	.data		= (void *)&tcp_lab_defaults.field,		\
 	.maxlen		= sizeof(int),					\
 	.mode		= 0644,						\
-	.proc_handler	= handler,					\
+	.proc_handler	= TCP_LAB_PROC_HANDLER(handler),		\
 	.extra1		= (lo),						\
 	.extra2		= (hi),						\
 }
@@ -207,7 +206,7 @@ static const struct ctl_table lab_sysctl_template[] = {
 		.data		= (void *)&tcp_lab_defaults.syncookie_ports,
 		.maxlen		= TCP_LAB_NPORTS,
 		.mode		= 0644,
-		.proc_handler	= lab_ports_sysctl,
+		.proc_handler	= TCP_LAB_PROC_HANDLER(lab_ports_sysctl),
 	},
 	LAB_INT_ENTRY(syncookie_threshold, &lab_one, &lab_hundred),
 	LAB_INT_ENTRY(syncookie_drop_invalid, &lab_zero, &lab_one),
@@ -231,9 +230,11 @@ int tcp_lab_sysctl_init(struct net *net, struct tcp_lab_net *ln)
 	struct ctl_table *table;
 	size_t i;
 
-	/* The zeroed tail of kzalloc is the sentinel on kernels that want one. */
-	table = kcalloc(LAB_NSYSCTL + LAB_SYSCTL_SENTINELS, sizeof(*table),
-			GFP_KERNEL_ACCOUNT);
+	/*
+	 * One zeroed entry more than we register: kernels before 6.11 look
+	 * for it at the end, later ones are told the size and never read it.
+	 */
+	table = kcalloc(LAB_NSYSCTL + 1, sizeof(*table), GFP_KERNEL_ACCOUNT);
 	if (!table)
 		return -ENOMEM;
 	memcpy(table, lab_sysctl_template, sizeof(lab_sysctl_template));
@@ -256,7 +257,7 @@ int tcp_lab_sysctl_init(struct net *net, struct tcp_lab_net *ln)
 		ln->tw_recycle_max_peers = min(ln->tw_recycle_max_peers,
 					       tcp_lab_tw_peers_limit(ln));
 
-	ln->sysctl_hdr = lab_register_net_sysctl(net, "net/tcp_lab", table,
+	ln->sysctl_hdr = register_net_sysctl_sz(net, "net/tcp_lab", table,
 						 LAB_NSYSCTL);
 	if (!ln->sysctl_hdr) {
 		kfree(table);

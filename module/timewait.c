@@ -43,8 +43,6 @@
 #include <tcp_lab/tcp_lab.h>
 #include <tcp_lab/tw_math.h>
 
-#include "compat.h"
-
 /* A tenant's sweep: buckets per run, and the shortest time between runs. */
 #define LAB_TW_TENANT_BUCKETS	8192U
 #define LAB_TW_TENANT_PERIOD_MS	250U
@@ -294,7 +292,7 @@ static struct sock *lab_tw_lookup(struct net *net, struct sk_buff *skb,
 	if (seg->family == AF_INET) {
 		const struct iphdr *iph = ip_hdr(skb);
 
-		return lab_inet_lookup_established(net, iph->saddr,
+		return __inet_lookup_established(net, iph->saddr,
 						   th->source, iph->daddr,
 						   ntohs(th->dest),
 						   inet_iif(skb), inet_sdif(skb));
@@ -303,7 +301,7 @@ static struct sock *lab_tw_lookup(struct net *net, struct sk_buff *skb,
 	{
 		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 
-		return lab_inet6_lookup_established(net, &ip6h->saddr,
+		return __inet6_lookup_established(net, &ip6h->saddr,
 						    th->source, &ip6h->daddr,
 						    ntohs(th->dest),
 						    inet6_iif(skb),
@@ -508,7 +506,7 @@ static const struct nf_hook_ops lab_tw_ops[] = {
 /* TIME_WAIT and FIN_WAIT2 timewait sockets: tw_refcount holds one more. */
 static int lab_tw_count(struct net *net)
 {
-	return refcount_read(&lab_tcp_death_row(net)->tw_refcount) - 1;
+	return refcount_read(&net->ipv4.tcp_death_row.tw_refcount) - 1;
 }
 
 static unsigned long lab_tw_timeout(const struct tcp_lab_net *ln)
@@ -651,7 +649,7 @@ static void lab_tw_park(struct tcp_lab_net *ln, int count,
 static void lab_tw_sweep(struct tcp_lab_net *ln, unsigned long timeout)
 {
 	struct net *net = tcp_lab_net_of(ln);
-	struct inet_hashinfo *hinfo = lab_tcp_death_row(net)->hashinfo;
+	struct inet_hashinfo *hinfo = net->ipv4.tcp_death_row.hashinfo;
 	unsigned int budget = hinfo->ehash_mask + 1, n = 0, slot;
 	int count = lab_tw_count(net);
 
@@ -782,7 +780,7 @@ static int lab_tw_apply_timeout(struct tcp_lab_net *ln)
  * Write the int at table->data, then make the namespace follow; if it
  * cannot, the old value comes back and the write fails.
  */
-static int lab_tw_sysctl(lab_ctl_table *table, int write, void *buffer,
+static int lab_tw_sysctl(const struct ctl_table *table, int write, void *buffer,
 			 size_t *lenp, loff_t *ppos, struct tcp_lab_net *ln,
 			 int (*apply)(struct tcp_lab_net *ln), int limit)
 {
@@ -817,7 +815,7 @@ static int lab_tw_sysctl(lab_ctl_table *table, int write, void *buffer,
 #define lab_tw_ln_of(table, field) \
 	container_of((int *)(table)->data, struct tcp_lab_net, field)
 
-int tcp_lab_tw_observe_sysctl(lab_ctl_table *table, int write, void *buffer,
+int tcp_lab_tw_observe_sysctl(const struct ctl_table *table, int write, void *buffer,
 			      size_t *lenp, loff_t *ppos)
 {
 	return lab_tw_sysctl(table, write, buffer, lenp, ppos,
@@ -825,7 +823,7 @@ int tcp_lab_tw_observe_sysctl(lab_ctl_table *table, int write, void *buffer,
 			     INT_MAX);
 }
 
-int tcp_lab_tw_rst_policy_sysctl(lab_ctl_table *table, int write,
+int tcp_lab_tw_rst_policy_sysctl(const struct ctl_table *table, int write,
 				 void *buffer, size_t *lenp, loff_t *ppos)
 {
 	return lab_tw_sysctl(table, write, buffer, lenp, ppos,
@@ -833,7 +831,7 @@ int tcp_lab_tw_rst_policy_sysctl(lab_ctl_table *table, int write,
 			     INT_MAX);
 }
 
-int tcp_lab_tw_recycle_sysctl(lab_ctl_table *table, int write, void *buffer,
+int tcp_lab_tw_recycle_sysctl(const struct ctl_table *table, int write, void *buffer,
 			      size_t *lenp, loff_t *ppos)
 {
 	return lab_tw_sysctl(table, write, buffer, lenp, ppos,
@@ -841,7 +839,7 @@ int tcp_lab_tw_recycle_sysctl(lab_ctl_table *table, int write, void *buffer,
 			     INT_MAX);
 }
 
-int tcp_lab_tw_peers_sysctl(lab_ctl_table *table, int write, void *buffer,
+int tcp_lab_tw_peers_sysctl(const struct ctl_table *table, int write, void *buffer,
 			    size_t *lenp, loff_t *ppos)
 {
 	struct tcp_lab_net *ln = lab_tw_ln_of(table, tw_recycle_max_peers);
@@ -850,7 +848,7 @@ int tcp_lab_tw_peers_sysctl(lab_ctl_table *table, int write, void *buffer,
 			     lab_tw_apply_peers, tcp_lab_tw_peers_limit(ln));
 }
 
-int tcp_lab_tw_timeout_sysctl(lab_ctl_table *table, int write, void *buffer,
+int tcp_lab_tw_timeout_sysctl(const struct ctl_table *table, int write, void *buffer,
 			      size_t *lenp, loff_t *ppos)
 {
 	return lab_tw_sysctl(table, write, buffer, lenp, ppos,

@@ -244,11 +244,16 @@ struct seq_file;
 void tcp_lab_tw_net_init(struct tcp_lab_net *ln);
 void tcp_lab_tw_net_exit(struct tcp_lab_net *ln);
 void tcp_lab_tw_show(struct seq_file *seq, struct net *net);
-proc_handler tcp_lab_tw_observe_sysctl;
-proc_handler tcp_lab_tw_rst_policy_sysctl;
-proc_handler tcp_lab_tw_recycle_sysctl;
-proc_handler tcp_lab_tw_peers_sysctl;
+int tcp_lab_tw_observe_sysctl(const struct ctl_table *table, int write,
+			      void *buffer, size_t *lenp, loff_t *ppos);
+int tcp_lab_tw_rst_policy_sysctl(const struct ctl_table *table, int write,
+				 void *buffer, size_t *lenp, loff_t *ppos);
+int tcp_lab_tw_recycle_sysctl(const struct ctl_table *table, int write,
+			      void *buffer, size_t *lenp, loff_t *ppos);
+int tcp_lab_tw_peers_sysctl(const struct ctl_table *table, int write,
+			    void *buffer, size_t *lenp, loff_t *ppos);
 int tcp_lab_tw_peers_limit(const struct tcp_lab_net *ln);
-proc_handler tcp_lab_tw_timeout_sysctl;
+int tcp_lab_tw_timeout_sysctl(const struct ctl_table *table, int write,
+			      void *buffer, size_t *lenp, loff_t *ppos);
 
 #endif /* _TCP_LAB_H */
