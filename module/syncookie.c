@@ -54,7 +54,7 @@
 #include <net/route.h>
 #include <net/secure_seq.h>
 #include <net/tcp.h>
-#include <tcp_lab/syncookie.h>
+#include <tcp_lab/cookie_math.h>
 #include <tcp_lab/tcp_lab.h>
 
 /*
@@ -85,7 +85,7 @@ struct lab_sc_seg {
 	bool v6_late_exthdrs;		/* see lab_sc_v6_late_exthdrs() */
 	union {
 		struct tcphdr th;
-		u8 bytes[sizeof(struct tcphdr) + LAB_TCP_MAX_OPTLEN];
+		u8 bytes[sizeof(struct tcphdr) + MAX_TCP_OPTION_SPACE];
 	} buf;
 };
 

@@ -41,6 +41,7 @@
 #include <net/ipv6.h>
 #include <net/tcp.h>
 #include <tcp_lab/tcp_lab.h>
+#include <tcp_lab/tcp_opts.h>
 #include <tcp_lab/tw_math.h>
 
 /* A tenant's sweep: buckets per run, and the shortest time between runs. */
@@ -254,19 +255,24 @@ static bool lab_tw_refuse(struct tcp_lab_net *ln, const struct in6_addr *addr,
 	return false;
 }
 
+/* The segment's TSval, as TCP reads it (what parses before a bad option). */
 static bool lab_tw_seg_tsval(const struct sk_buff *skb,
 			     const struct lab_tw_seg *seg, u32 *tsval)
 {
 	unsigned int len = seg->th->doff * 4 - sizeof(struct tcphdr);
 	u8 buf[MAX_TCP_OPTION_SPACE];
+	struct lab_tcp_opts opts;
 	const u8 *opt;
-	u32 tsecr;
 
 	if (!len)
 		return false;
 	opt = skb_header_pointer(skb, seg->thoff + sizeof(struct tcphdr),
 				 len, buf);
-	return opt && lab_tcp_find_ts(opt, len, tsval, &tsecr);
+	if (!opt)
+		return false;
+	lab_tcp_parse_opts(opt, len, &opts);
+	*tsval = opts.tsval;
+	return opts.has_ts;
 }
 
 /* Nothing is counted or acted on for a segment TCP would discard. */

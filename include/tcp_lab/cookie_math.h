@@ -1,34 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Pure helpers of the SYN-cookie hook, shared by the module and the unit
- * tests: TCP option parsing, the option bits the kernel keeps in the low bits
- * of a cookie SYN-ACK's timestamp, the window and window scale the kernel
- * recomputes when a cookie ACK arrives, and the SYN-ACK's option block.
+ * The pure cookie and option arithmetic of the SYN-cookie hook, shared by
+ * the module and the unit tests: the MSS a SYN asks for, the option bits the
+ * kernel keeps in the low bits of a cookie SYN-ACK's timestamp, the window
+ * and window scale the kernel recomputes when a cookie ACK arrives, and the
+ * SYN-ACK's option block.
  *
  * Nothing here touches a socket or a packet buffer: callers pass plain
  * values read from the namespace's sysctls and the listener.
  */
-#ifndef _TCP_LAB_SYNCOOKIE_H
-#define _TCP_LAB_SYNCOOKIE_H
+#ifndef _TCP_LAB_COOKIE_MATH_H
+#define _TCP_LAB_COOKIE_MATH_H
 
 #include "types.h"
+#include "tcp_opts.h"
 
 #ifdef __KERNEL__
 #include <linux/bitops.h>
 #endif
 
-/* Option kinds (RFC 9293, RFC 7323, RFC 2018, RFC 2385, RFC 5925). */
-#define LAB_TCPOPT_EOL		0
-#define LAB_TCPOPT_NOP		1
-#define LAB_TCPOPT_MSS		2
-#define LAB_TCPOPT_WINDOW	3
-#define LAB_TCPOPT_SACK_PERM	4
-#define LAB_TCPOPT_TIMESTAMP	8
-#define LAB_TCPOPT_MD5SIG	19
-#define LAB_TCPOPT_AO		29
-
-#define LAB_TCP_MAX_WSCALE	14
-#define LAB_TCP_MAX_OPTLEN	40
 /* MSS + SACK_PERM + timestamps + NOP + window scale, as the kernel lays out */
 #define LAB_SYNACK_MAX_OPTLEN	20
 
@@ -41,102 +31,6 @@
 #define LAB_COOKIE_TS_SACK		0x10U
 #define LAB_COOKIE_TS_ECN		0x20U
 #define LAB_COOKIE_TS_BITS		6
-
-/* What a segment's option block says; fields are zero when absent. */
-struct lab_tcp_opts {
-	u16 mss;		/* the last non-zero MSS option, 0: none */
-	u8 wscale;		/* peer's shift, already capped at 14 */
-	bool has_wscale;
-	bool sack_perm;
-	bool has_ts;
-	bool is_signed;		/* TCP-MD5 or TCP-AO option present */
-	u32 tsval;
-	u32 tsecr;
-};
-
-/* 16 and 32 bit big-endian loads from unaligned option bytes. */
-static inline u16 lab_get_be16(const u8 *p)
-{
-	return (u16)((p[0] << 8) | p[1]);
-}
-
-static inline u32 lab_get_be32(const u8 *p)
-{
-	return ((u32)p[0] << 24) | ((u32)p[1] << 16) | ((u32)p[2] << 8) | p[3];
-}
-
-static inline void lab_put_be16(u8 *p, u16 v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static inline void lab_put_be32(u8 *p, u32 v)
-{
-	p[0] = v >> 24;
-	p[1] = (v >> 16) & 0xff;
-	p[2] = (v >> 8) & 0xff;
-	p[3] = v & 0xff;
-}
-
-/*
- * Parse @len bytes of TCP options. Options of a known kind but the wrong
- * length are skipped, as the kernel skips them. Returns 0, or -1 when the
- * block is malformed: an option length below 2 or running past the end of
- * the header, where the kernel silently stops reading.
- */
-static inline int lab_tcp_parse_opts(const u8 *p, unsigned int len,
-				     struct lab_tcp_opts *o)
-{
-	unsigned int i = 0;
-
-	*o = (struct lab_tcp_opts){ 0 };
-	while (i < len) {
-		u8 kind = p[i], size;
-
-		if (kind == LAB_TCPOPT_EOL)
-			return 0;
-		if (kind == LAB_TCPOPT_NOP) {
-			i++;
-			continue;
-		}
-		if (len - i < 2)
-			return -1;
-		size = p[i + 1];
-		if (size < 2 || size > len - i)
-			return -1;
-		switch (kind) {
-		case LAB_TCPOPT_MSS:
-			/* As TCP: an MSS of 0 is ignored, not taken. */
-			if (size == 4 && lab_get_be16(p + i + 2))
-				o->mss = lab_get_be16(p + i + 2);
-			break;
-		case LAB_TCPOPT_WINDOW:
-			if (size == 3) {
-				o->has_wscale = true;
-				o->wscale = min_t(u8, p[i + 2], LAB_TCP_MAX_WSCALE);
-			}
-			break;
-		case LAB_TCPOPT_SACK_PERM:
-			if (size == 2)
-				o->sack_perm = true;
-			break;
-		case LAB_TCPOPT_TIMESTAMP:
-			if (size == 10) {
-				o->has_ts = true;
-				o->tsval = lab_get_be32(p + i + 2);
-				o->tsecr = lab_get_be32(p + i + 6);
-			}
-			break;
-		case LAB_TCPOPT_MD5SIG:
-		case LAB_TCPOPT_AO:
-			o->is_signed = true;
-			break;
-		}
-		i += size;
-	}
-	return 0;
-}
 
 /*
  * The MSS a SYN asks for, as the kernel takes it: the option if present and
@@ -285,7 +179,7 @@ lab_initial_window(const struct lab_window_in *in)
 	int shift;
 
 	if (!clamp)
-		clamp = 65535U << LAB_TCP_MAX_WSCALE;
+		clamp = 65535U << TCP_MAX_WSCALE;
 	space = min_t(u32, space, clamp);
 	if (in->mss && space > in->mss)
 		space -= space % in->mss;
@@ -302,11 +196,8 @@ lab_initial_window(const struct lab_window_in *in)
 		top = max_t(u32, top, in->rmem_max);
 		top = min_t(u32, top, clamp);
 		shift = lab_ilog2_u32(top) - 15;
-		if (shift < 0)
-			shift = 0;
-		if (shift > LAB_TCP_MAX_WSCALE)
-			shift = LAB_TCP_MAX_WSCALE;
-		out.rcv_wscale = (u8)shift;
+		out.rcv_wscale = (u8)min_t(int, max_t(int, shift, 0),
+					   TCP_MAX_WSCALE);
 	}
 	return out;
 }
@@ -322,36 +213,36 @@ lab_synack_opts_write(u8 *buf, u16 mss, const struct lab_cookie_offer *off,
 {
 	unsigned int n = 0;
 
-	buf[n++] = LAB_TCPOPT_MSS;
-	buf[n++] = 4;
-	lab_put_be16(buf + n, mss);
+	buf[n++] = TCPOPT_MSS;
+	buf[n++] = TCPOLEN_MSS;
+	put_unaligned_be16(mss, buf + n);
 	n += 2;
 	if (off->ts) {
 		if (off->sack) {
-			buf[n++] = LAB_TCPOPT_SACK_PERM;
-			buf[n++] = 2;
+			buf[n++] = TCPOPT_SACK_PERM;
+			buf[n++] = TCPOLEN_SACK_PERM;
 		} else {
-			buf[n++] = LAB_TCPOPT_NOP;
-			buf[n++] = LAB_TCPOPT_NOP;
+			buf[n++] = TCPOPT_NOP;
+			buf[n++] = TCPOPT_NOP;
 		}
-		buf[n++] = LAB_TCPOPT_TIMESTAMP;
-		buf[n++] = 10;
-		lab_put_be32(buf + n, tsval);
-		lab_put_be32(buf + n + 4, tsecr);
+		buf[n++] = TCPOPT_TIMESTAMP;
+		buf[n++] = TCPOLEN_TIMESTAMP;
+		put_unaligned_be32(tsval, buf + n);
+		put_unaligned_be32(tsecr, buf + n + 4);
 		n += 8;
 	} else if (off->sack) {
-		buf[n++] = LAB_TCPOPT_NOP;
-		buf[n++] = LAB_TCPOPT_NOP;
-		buf[n++] = LAB_TCPOPT_SACK_PERM;
-		buf[n++] = 2;
+		buf[n++] = TCPOPT_NOP;
+		buf[n++] = TCPOPT_NOP;
+		buf[n++] = TCPOPT_SACK_PERM;
+		buf[n++] = TCPOLEN_SACK_PERM;
 	}
 	if (off->wscale_ok) {
-		buf[n++] = LAB_TCPOPT_NOP;
-		buf[n++] = LAB_TCPOPT_WINDOW;
-		buf[n++] = 3;
+		buf[n++] = TCPOPT_NOP;
+		buf[n++] = TCPOPT_WINDOW;
+		buf[n++] = TCPOLEN_WINDOW;
 		buf[n++] = rcv_wscale;
 	}
 	return n;
 }
 
-#endif /* _TCP_LAB_SYNCOOKIE_H */
+#endif /* _TCP_LAB_COOKIE_MATH_H */
