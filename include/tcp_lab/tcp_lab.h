@@ -217,9 +217,6 @@ lab_cc_info_start(u32 ext, int *attr, union tcp_cc_info *info)
 	return li;
 }
 
-/* trace.c */
-void lab_trace_store_addrs(const struct sock *sk, u8 *saddr, u8 *daddr);
-
 /* cc_reno.c */
 int tcp_lab_reno_register(void);
 void tcp_lab_reno_unregister(void);
