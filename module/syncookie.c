@@ -57,15 +57,6 @@
 #include <tcp_lab/cookie_math.h>
 #include <tcp_lab/tcp_lab.h>
 
-/*
- * LOCAL_IN, after the filter and security tables and input SNAT: the
- * administrator's rules have had their say, addresses are the ones the
- * listener will see, the route says the packet is ours, and IPv4 fragments
- * are reassembled. Still before conntrack confirms the SYN's entry, which
- * then dies with the consumed SYN instead of filling the table.
- */
-#define LAB_SC_PRI_IPV4	(NF_IP_PRI_NAT_SRC + 1)
-#define LAB_SC_PRI_IPV6	(NF_IP6_PRI_NAT_SRC + 1)
 
 /* Defaults of the kernel's listeners when a SYN has no MSS option. */
 #define LAB_SC_MSS_DEFAULT_V4	TCP_MSS_DEFAULT
@@ -113,7 +104,7 @@ static unsigned int lab_sc_pass(const struct lab_sc_seg *s,
 
 static bool lab_sc_protected(const struct tcp_lab_net *ln, __be16 port)
 {
-	return test_bit(ntohs(port), ln->syncookie_ports);
+	return test_bit(ntohs(port), ln->sc.ports);
 }
 
 /* An established, TIME_WAIT or request sock already owns the 4-tuple. */
@@ -525,7 +516,7 @@ static bool lab_sc_under_pressure(const struct tcp_lab_net *ln,
 	u64 max = READ_ONCE(lsk->sk_max_ack_backlog);
 	u64 qlen = inet_csk_reqsk_queue_len(lsk);
 
-	return qlen * 100 >= max * READ_ONCE(ln->syncookie_threshold);
+	return qlen * 100 >= max * READ_ONCE(ln->sc.threshold);
 }
 
 static unsigned int lab_sc_syn(struct lab_sc_seg *s, int mode)
@@ -643,7 +634,7 @@ static unsigned int lab_sc_ack(struct lab_sc_seg *s)
 	}
 
 	lab_sc_inc(s, TCP_LAB_SC_ACK_INVALID);
-	if (READ_ONCE(s->ln->syncookie_drop_invalid)) {
+	if (READ_ONCE(s->ln->sc.drop_invalid)) {
 		lab_sc_inc(s, TCP_LAB_SC_ACK_INVALID_DROPPED);
 		return NF_DROP;
 	}
@@ -708,7 +699,7 @@ static unsigned int lab_sc_hook_v4(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
 	struct tcp_lab_net *ln = tcp_lab_pernet(state->net);
-	int mode = READ_ONCE(ln->syncookie_mode);
+	int mode = READ_ONCE(ln->sc.mode);
 	struct lab_sc_seg s;
 
 	if (mode == TCP_LAB_SYNCOOKIE_OFF || ip_hdr(skb)->protocol != IPPROTO_TCP)
@@ -763,7 +754,7 @@ static unsigned int lab_sc_hook_v6(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
 	struct tcp_lab_net *ln = tcp_lab_pernet(state->net);
-	int mode = READ_ONCE(ln->syncookie_mode);
+	int mode = READ_ONCE(ln->sc.mode);
 	struct lab_sc_seg s;
 	__be16 frag_off;
 	u8 nexthdr;
@@ -802,67 +793,69 @@ static unsigned int lab_sc_hook_v6(void *priv, struct sk_buff *skb,
 }
 #endif
 
+/*
+ * Where: see TCP_LAB_PRI_SYNCOOKIE_* in tcp_lab.h. Before conntrack
+ * confirms the SYN's entry, which then dies with the consumed SYN instead
+ * of filling the table.
+ */
 static const struct nf_hook_ops lab_sc_ops[] = {
 	{
 		.hook		= lab_sc_hook_v4,
 		.pf		= NFPROTO_IPV4,
 		.hooknum	= NF_INET_LOCAL_IN,
-		.priority	= LAB_SC_PRI_IPV4,
+		.priority	= TCP_LAB_PRI_SYNCOOKIE_V4,
 	},
 #if IS_ENABLED(CONFIG_IPV6)
 	{
 		.hook		= lab_sc_hook_v6,
 		.pf		= NFPROTO_IPV6,
 		.hooknum	= NF_INET_LOCAL_IN,
-		.priority	= LAB_SC_PRI_IPV6,
+		.priority	= TCP_LAB_PRI_SYNCOOKIE_V6,
 	},
 #endif
 };
 
 /*
- * Hooks exist only in namespaces where the mode is on. Registered before
- * the new mode is visible and unregistered after the hook sees it off, so a
- * hook never runs on a half-made change.
+ * Hooks exist only in namespaces where the mode is on. sysctl.c writes the
+ * new mode, then calls this: a hook being registered already finds the mode
+ * on, and one about to go already sees it off, so no hook acts on a
+ * half-made change.
  */
-int tcp_lab_syncookie_set_mode(struct tcp_lab_net *ln, int mode)
+int tcp_lab_syncookie_apply(struct tcp_lab_net *ln)
 {
 	struct net *net = tcp_lab_net_of(ln);
-	int err = 0;
+	bool on = ln->sc.mode != TCP_LAB_SYNCOOKIE_OFF;
+	int err;
 
-	mutex_lock(&ln->sc_mutex);
-	if (mode != TCP_LAB_SYNCOOKIE_OFF && !ln->syncookie_hooked) {
+	lockdep_assert_held(&ln->mutex);
+	if (on && !ln->sc.hooked) {
 		err = nf_register_net_hooks(net, lab_sc_ops,
 					    ARRAY_SIZE(lab_sc_ops));
 		if (err)
-			goto out;
-		ln->syncookie_hooked = true;
+			return err;
+		ln->sc.hooked = true;
 		if (!READ_ONCE(net->ipv4.sysctl_tcp_syncookies))
 			pr_notice_ratelimited("tcp_lab: net.ipv4.tcp_syncookies is 0 in this namespace: the SYN-cookie hook lets SYNs through until it is set\n");
-	}
-	WRITE_ONCE(ln->syncookie_mode, mode);
-	if (mode == TCP_LAB_SYNCOOKIE_OFF && ln->syncookie_hooked) {
+	} else if (!on && ln->sc.hooked) {
 		nf_unregister_net_hooks(net, lab_sc_ops, ARRAY_SIZE(lab_sc_ops));
-		ln->syncookie_hooked = false;
+		ln->sc.hooked = false;
 	}
-out:
-	mutex_unlock(&ln->sc_mutex);
-	return err;
-}
-
-int tcp_lab_syncookie_init(struct net *net, struct tcp_lab_net *ln)
-{
-	/* Charged to the creator of the namespace, like the rest of it. */
-	ln->syncookie_ports = bitmap_zalloc(TCP_LAB_NPORTS, GFP_KERNEL_ACCOUNT);
-	if (!ln->syncookie_ports)
-		return -ENOMEM;
-	ln->syncookie_mode = TCP_LAB_SYNCOOKIE_OFF;
-	ln->syncookie_threshold = tcp_lab_defaults.syncookie_threshold;
-	ln->syncookie_drop_invalid = tcp_lab_defaults.syncookie_drop_invalid;
 	return 0;
 }
 
+int tcp_lab_syncookie_init(struct tcp_lab_net *ln)
+{
+	/* Charged to the creator of the namespace, like the rest of it. */
+	ln->sc.ports = bitmap_zalloc(TCP_LAB_NPORTS, GFP_KERNEL_ACCOUNT);
+	return ln->sc.ports ? 0 : -ENOMEM;
+}
+
+/* The namespace's sysctls are gone: nothing turns the hooks on again. */
 void tcp_lab_syncookie_exit(struct tcp_lab_net *ln)
 {
-	tcp_lab_syncookie_set_mode(ln, TCP_LAB_SYNCOOKIE_OFF);
-	bitmap_free(ln->syncookie_ports);
+	mutex_lock(&ln->mutex);
+	WRITE_ONCE(ln->sc.mode, TCP_LAB_SYNCOOKIE_OFF);
+	tcp_lab_syncookie_apply(ln);
+	mutex_unlock(&ln->mutex);
+	bitmap_free(ln->sc.ports);
 }
