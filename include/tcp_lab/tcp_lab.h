@@ -140,12 +140,16 @@ static inline void tcp_lab_add(const struct net *net, enum tcp_lab_counter c,
  * Where the hooks sit at LOCAL_IN: after the filter and security tables
  * and input SNAT (the administrator's rules have had their say, addresses
  * are the ones sockets see, IPv4 fragments are reassembled) and before
- * conntrack confirms an entry.
+ * conntrack confirms an entry. The TIME_WAIT hook comes first, so that
+ * tw_recycle refuses a SYN before the SYN-cookie hook would answer it, as
+ * the removed code refused it in tcp_conn_request(), ahead of the SYN queue
+ * and the kernel's own cookies; the SYN-cookie hook then answers or passes
+ * what is left.
  */
 #define TCP_LAB_PRI_TIMEWAIT_V4		(NF_IP_PRI_NAT_SRC + 1)
 #define TCP_LAB_PRI_TIMEWAIT_V6		(NF_IP6_PRI_NAT_SRC + 1)
-#define TCP_LAB_PRI_SYNCOOKIE_V4	(NF_IP_PRI_NAT_SRC + 1)
-#define TCP_LAB_PRI_SYNCOOKIE_V6	(NF_IP6_PRI_NAT_SRC + 1)
+#define TCP_LAB_PRI_SYNCOOKIE_V4	(NF_IP_PRI_NAT_SRC + 2)
+#define TCP_LAB_PRI_SYNCOOKIE_V6	(NF_IP6_PRI_NAT_SRC + 2)
 
 /* sysctl.c */
 int tcp_lab_sysctl_init(struct net *net, struct tcp_lab_net *ln);
