@@ -276,7 +276,12 @@ static void lab_sc_cfg(const struct net *net, struct lab_cookie_cfg *cfg)
 	cfg->window_scaling = READ_ONCE(net->ipv4.sysctl_tcp_window_scaling);
 }
 
-/* Route back to the client the way the listener's SYN-ACK would go. */
+/*
+ * Route back to the client the way the listener's SYN-ACK would go.
+ * Mirrors inet_csk_route_req() and inet6_csk_route_req()
+ * (net/ipv4/inet_connection_sock.c, net/ipv6/inet6_connection_sock.c,
+ * 6.1-6.18), which route a request sock: the hook makes none.
+ */
 static struct dst_entry *lab_sc_route_v4(const struct lab_sc_seg *s,
 					 struct sock *lsk)
 {
@@ -400,6 +405,11 @@ static struct sk_buff *lab_sc_build_tcp(const struct lab_sc_seg *s,
 	return nskb;
 }
 
+/*
+ * Send the SYN-ACK. Mirrors ip_build_and_send_pkt() and
+ * ip6_xmit() as tcp_v4_send_synack() and tcp_v6_send_synack() call them
+ * (6.1-6.18): those take the request sock's addresses and IP options.
+ */
 static void lab_sc_xmit_v4(const struct lab_sc_seg *s, struct sock *lsk,
 			   struct sk_buff *nskb, struct dst_entry *dst)
 {

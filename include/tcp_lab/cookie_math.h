@@ -36,6 +36,8 @@
  * The MSS a SYN asks for, as the kernel takes it: the option if present and
  * non-zero, lowered to the listener's TCP_MAXSEG; otherwise the family's
  * default (536 for IPv4, 1220 for IPv6), which TCP_MAXSEG does not lower.
+ * Mirrors tcp_parse_options() and tcp_openreq_init() (tcp_input.c,
+ * 6.1-6.18): they fill a request sock, which the hook never makes.
  */
 static inline u16 lab_syn_mss(u16 opt_mss, u16 user_mss, u16 dflt)
 {
@@ -66,7 +68,9 @@ struct lab_cookie_offer {
  * Without a timestamp there is nowhere to keep the options, so a cookie
  * handshake without timestamps carries the MSS only; with one, each option
  * is offered if the peer asked and the namespace allows it. @ecn_ok: the SYN
- * asked for ECN and the namespace (or the route) accepts it.
+ * asked for ECN and the namespace (or the route) accepts it. Mirrors the
+ * option choice of tcp_conn_request() and tcp_synack_options() (tcp_input.c,
+ * tcp_output.c, 6.1-6.18) for a cookie: both work on a request sock.
  */
 static inline struct lab_cookie_offer
 lab_cookie_offer_of(const struct lab_tcp_opts *syn,
@@ -99,6 +103,8 @@ static inline u32 lab_cookie_ts_bits(const struct lab_cookie_offer *off)
  * The SYN-ACK's TSval before the per-flow offset: the millisecond clock with
  * its low bits replaced by the options, never ahead of the clock, so the
  * connection's later timestamps (clock + offset) never run backwards.
+ * Mirrors cookie_init_timestamp() (net/ipv4/syncookies.c, 6.1-6.18): it
+ * reads a request sock and 6.12 does not export it.
  */
 static inline u32 lab_cookie_tsval(u32 now_ms, u32 bits)
 {
@@ -114,7 +120,8 @@ static inline u32 lab_cookie_tsval(u32 now_ms, u32 bits)
  * Would the kernel accept the options a cookie ACK echoes? @o is the ACK's
  * option block with only the timestamps the namespace parses (none when
  * net.ipv4.tcp_timestamps is 0) and @ts_off the flow's timestamp offset.
- * Mirrors the kernel's rules: no timestamp means no options; an option the
+ * Mirrors cookie_timestamp_decode() (net/ipv4/syncookies.c, 6.1-6.18),
+ * which 6.12 does not export: no timestamp means no options; an option the
  * namespace has since turned off makes the cookie useless.
  */
 static inline bool lab_cookie_ts_acceptable(const struct lab_tcp_opts *o,
@@ -167,7 +174,9 @@ struct lab_window_out {
  * space limited by the clamp (no clamp: the largest scaled window), rounded
  * down to whole segments, limited to 32767 with the signed-window workaround
  * and to initrwnd segments; the scale from the largest buffer the connection
- * may grow to, log2 minus 15, between 0 and 14.
+ * may grow to, log2 minus 15, between 0 and 14. Mirrors
+ * tcp_select_initial_window() (net/ipv4/tcp_output.c, 6.1-6.18), which 6.12
+ * does not export.
  */
 static inline struct lab_window_out
 lab_initial_window(const struct lab_window_in *in)
@@ -206,6 +215,8 @@ lab_initial_window(const struct lab_window_in *in)
  * Write a SYN-ACK's options into @buf (LAB_SYNACK_MAX_OPTLEN bytes) in the
  * kernel's layout: MSS; SACK_PERM folded into the timestamp's padding, or
  * padded alone; NOP + window scale. Returns the length, a multiple of 4.
+ * Mirrors tcp_options_write() (net/ipv4/tcp_output.c, 6.1-6.18), which is
+ * static and writes from a socket's state.
  */
 static inline unsigned int
 lab_synack_opts_write(u8 *buf, u16 mss, const struct lab_cookie_offer *off,

@@ -38,7 +38,9 @@ static inline enum lab_tw_kind lab_tw_classify(bool syn, bool rst, bool fin,
 }
 
 /*
- * tw_recycle, as Linux had it before 4.12: once a connection to a peer has
+ * tw_recycle, as Linux had it before 4.12 (tcp_conn_request() and
+ * tcp_peer_is_proven(), net/ipv4/tcp_input.c and tcp_metrics.c, 4.11; the
+ * code is gone): once a connection to a peer has
  * gone through TIME_WAIT with timestamps, a SYN from that address (any
  * port) is refused for @window seconds unless its TSval is at least the
  * remembered one (less LAB_PAWS_WINDOW); a SYN without timestamps is refused
@@ -61,7 +63,9 @@ static inline bool lab_tw_recycle_reject(u32 remembered, u32 stamp, u32 now,
  * be exactly the next sequence number TCP expects (@rcv_nxt; a blind
  * spoofer would have to guess it) and pass PAWS against the last timestamp
  * TCP accepted on the connection, when there is one (@ts_recent_stamp
- * non-zero; RFC 7323 5.3).
+ * non-zero; RFC 7323 5.3). Mirrors, for this one case, the checks of
+ * tcp_validate_incoming() and tcp_timewait_state_process() (tcp_input.c,
+ * tcp_minisocks.c, 6.1-6.18), which run on the socket only after the hook.
  */
 static inline bool lab_tw_fin_acceptable(u32 seq, u32 rcv_nxt, u32 tsval,
 					 u32 ts_recent, int ts_recent_stamp)
