@@ -231,27 +231,27 @@ static void lab_cubic_init(struct sock *sk)
 
 	memset(ca, 0, sizeof(*ca));
 	/* Every value below is within its sysctl's range, so it fits. */
-	ca->beta = READ_ONCE(ln->cubic_beta);
-	ca->c = READ_ONCE(ln->cubic_c);
+	ca->beta = READ_ONCE(ln->cc.cubic_beta);
+	ca->c = READ_ONCE(ln->cc.cubic_c);
 	ca->alpha = lab_cubic_alpha(ca->beta);
-	ca->fast_convergence = !!READ_ONCE(ln->cubic_fast_convergence);
-	ca->reno_friendly = !!READ_ONCE(ln->cubic_reno_friendly);
-	ca->hspp_min_thresh_us = READ_ONCE(ln->cubic_hspp_min_rtt_thresh_us);
-	ca->hspp_max_thresh_us = READ_ONCE(ln->cubic_hspp_max_rtt_thresh_us);
-	ca->hspp_rtt_divisor = READ_ONCE(ln->cubic_hspp_rtt_divisor);
-	ca->hspp_n_rtt_sample = READ_ONCE(ln->cubic_hspp_n_rtt_sample);
-	ca->hspp_css_divisor = READ_ONCE(ln->cubic_hspp_css_growth_divisor);
-	ca->hspp_css_rounds = READ_ONCE(ln->cubic_hspp_css_rounds);
+	ca->fast_convergence = !!READ_ONCE(ln->cc.cubic_fast_convergence);
+	ca->reno_friendly = !!READ_ONCE(ln->cc.cubic_reno_friendly);
+	ca->hspp_min_thresh_us = READ_ONCE(ln->cc.cubic_hspp_min_rtt_thresh_us);
+	ca->hspp_max_thresh_us = READ_ONCE(ln->cc.cubic_hspp_max_rtt_thresh_us);
+	ca->hspp_rtt_divisor = READ_ONCE(ln->cc.cubic_hspp_rtt_divisor);
+	ca->hspp_n_rtt_sample = READ_ONCE(ln->cc.cubic_hspp_n_rtt_sample);
+	ca->hspp_css_divisor = READ_ONCE(ln->cc.cubic_hspp_css_growth_divisor);
+	ca->hspp_css_rounds = READ_ONCE(ln->cc.cubic_hspp_css_rounds);
 	ca->min_rtt_us = U32_MAX;
 	ca->cur_round_min = U32_MAX;
 	ca->pp.last_round_min = U32_MAX;
 	ca->pp.css_baseline = U32_MAX;
 
-	tp->snd_ssthresh = lab_initial_ssthresh(READ_ONCE(ln->init_ssthresh),
+	tp->snd_ssthresh = lab_initial_ssthresh(READ_ONCE(ln->cc.init_ssthresh),
 						tp->snd_ssthresh);
 	/* HyStart, of either kind, is for the initial slow start only. */
 	if (tcp_in_initial_slowstart(tp))
-		ca->hystart = READ_ONCE(ln->cubic_hystart);
+		ca->hystart = READ_ONCE(ln->cc.cubic_hystart);
 	ca->phase = tcp_in_slow_start(tp) ? TCP_LAB_PHASE_SS : TCP_LAB_PHASE_CA;
 	if (ca->hystart == LAB_HYSTART_HSPP)
 		lab_cubic_hspp_new_round(sk, ca);

@@ -44,9 +44,9 @@ static void lab_reno_init(struct sock *sk)
 	struct lab_reno *ca = inet_csk_ca(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
 
-	ca->beta = READ_ONCE(ln->reno_beta);
+	ca->beta = READ_ONCE(ln->cc.reno_beta);
 	ca->loss_cwnd = 0;
-	tp->snd_ssthresh = lab_initial_ssthresh(READ_ONCE(ln->init_ssthresh),
+	tp->snd_ssthresh = lab_initial_ssthresh(READ_ONCE(ln->cc.init_ssthresh),
 						tp->snd_ssthresh);
 	tcp_lab_inc(sock_net(sk), TCP_LAB_CC_INIT);
 	if (trace_lab_cc_enabled())

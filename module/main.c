@@ -17,14 +17,14 @@ static int __net_init tcp_lab_net_init(struct net *net)
 	int err;
 
 	write_pnet(&ln->net, net);
-	mutex_init(&ln->sc_mutex);
+	mutex_init(&ln->mutex);
 	err = tcp_lab_stats_init(net, ln);
 	if (err)
 		return err;
-	tcp_lab_tw_net_init(ln);
+	tcp_lab_tw_init(ln);
 
 	/* Before the sysctls: syncookie_ports reads its bitmap through them. */
-	err = tcp_lab_syncookie_init(net, ln);
+	err = tcp_lab_syncookie_init(ln);
 	if (err)
 		goto err_stats;
 
@@ -48,7 +48,7 @@ static void __net_exit tcp_lab_net_exit(struct net *net)
 	/* After the sysctls (no writer left to add hooks), before the counters. */
 	tcp_lab_syncookie_exit(ln);
 	/* After the sysctls, which turn it on; before the counters it uses. */
-	tcp_lab_tw_net_exit(ln);
+	tcp_lab_tw_exit(ln);
 	tcp_lab_stats_exit(net, ln);
 }
 

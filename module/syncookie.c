@@ -54,20 +54,9 @@
 #include <net/route.h>
 #include <net/secure_seq.h>
 #include <net/tcp.h>
-#include <tcp_lab/syncookie.h>
+#include <tcp_lab/cookie_math.h>
 #include <tcp_lab/tcp_lab.h>
 
-#include "compat.h"
-
-/*
- * LOCAL_IN, after the filter and security tables and input SNAT: the
- * administrator's rules have had their say, addresses are the ones the
- * listener will see, the route says the packet is ours, and IPv4 fragments
- * are reassembled. Still before conntrack confirms the SYN's entry, which
- * then dies with the consumed SYN instead of filling the table.
- */
-#define LAB_SC_PRI_IPV4	(NF_IP_PRI_NAT_SRC + 1)
-#define LAB_SC_PRI_IPV6	(NF_IP6_PRI_NAT_SRC + 1)
 
 /* Defaults of the kernel's listeners when a SYN has no MSS option. */
 #define LAB_SC_MSS_DEFAULT_V4	TCP_MSS_DEFAULT
@@ -87,7 +76,7 @@ struct lab_sc_seg {
 	bool v6_late_exthdrs;		/* see lab_sc_v6_late_exthdrs() */
 	union {
 		struct tcphdr th;
-		u8 bytes[sizeof(struct tcphdr) + LAB_TCP_MAX_OPTLEN];
+		u8 bytes[sizeof(struct tcphdr) + MAX_TCP_OPTION_SPACE];
 	} buf;
 };
 
@@ -115,7 +104,7 @@ static unsigned int lab_sc_pass(const struct lab_sc_seg *s,
 
 static bool lab_sc_protected(const struct tcp_lab_net *ln, __be16 port)
 {
-	return test_bit(ntohs(port), ln->syncookie_ports);
+	return test_bit(ntohs(port), ln->sc.ports);
 }
 
 /* An established, TIME_WAIT or request sock already owns the 4-tuple. */
@@ -131,14 +120,14 @@ static bool lab_sc_owned(const struct lab_sc_seg *s)
 	if (IS_ENABLED(CONFIG_IPV6) && s->v6) {
 		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 
-		sk = lab_inet6_lookup_established(s->net, &ip6h->saddr,
+		sk = __inet6_lookup_established(s->net, &ip6h->saddr,
 						  s->th->source, &ip6h->daddr,
 						  ntohs(s->th->dest),
 						  inet6_iif(skb), inet6_sdif(skb));
 	} else {
 		const struct iphdr *iph = ip_hdr(skb);
 
-		sk = lab_inet_lookup_established(s->net, iph->saddr,
+		sk = __inet_lookup_established(s->net, iph->saddr,
 						 s->th->source, iph->daddr,
 						 ntohs(s->th->dest),
 						 inet_iif(skb), inet_sdif(skb));
@@ -163,14 +152,14 @@ static struct sock *lab_sc_listener(const struct lab_sc_seg *s)
 	if (IS_ENABLED(CONFIG_IPV6) && s->v6) {
 		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 
-		sk = lab_inet6_lookup_listener(s->net, skb, s->thlen,
+		sk = inet6_lookup_listener(s->net, skb, s->thlen,
 					       &ip6h->saddr, s->th->source,
 					       &ip6h->daddr, ntohs(s->th->dest),
 					       inet6_iif(skb), inet6_sdif(skb));
 	} else {
 		const struct iphdr *iph = ip_hdr(skb);
 
-		sk = lab_inet_lookup_listener(s->net, skb, s->thlen,
+		sk = __inet_lookup_listener(s->net, skb, s->thlen,
 					      iph->saddr, s->th->source,
 					      iph->daddr, ntohs(s->th->dest),
 					      inet_iif(skb), inet_sdif(skb));
@@ -258,9 +247,9 @@ static int lab_sc_cookie_check(const struct lab_sc_seg *s)
 {
 #if IS_ENABLED(CONFIG_IPV6)
 	if (s->v6)
-		return lab_cookie_v6_check(ipv6_hdr(s->skb), s->th);
+		return __cookie_v6_check(ipv6_hdr(s->skb), s->th);
 #endif
-	return lab_cookie_v4_check(ip_hdr(s->skb), s->th);
+	return __cookie_v4_check(ip_hdr(s->skb), s->th);
 }
 
 /* The per-flow timestamp offset TCP gives this connection, seen from us. */
@@ -287,7 +276,12 @@ static void lab_sc_cfg(const struct net *net, struct lab_cookie_cfg *cfg)
 	cfg->window_scaling = READ_ONCE(net->ipv4.sysctl_tcp_window_scaling);
 }
 
-/* Route back to the client the way the listener's SYN-ACK would go. */
+/*
+ * Route back to the client the way the listener's SYN-ACK would go.
+ * Mirrors inet_csk_route_req() and inet6_csk_route_req()
+ * (net/ipv4/inet_connection_sock.c, net/ipv6/inet6_connection_sock.c,
+ * 6.1-6.18), which route a request sock: the hook makes none.
+ */
 static struct dst_entry *lab_sc_route_v4(const struct lab_sc_seg *s,
 					 struct sock *lsk)
 {
@@ -411,6 +405,11 @@ static struct sk_buff *lab_sc_build_tcp(const struct lab_sc_seg *s,
 	return nskb;
 }
 
+/*
+ * Send the SYN-ACK. Mirrors ip_build_and_send_pkt() and
+ * ip6_xmit() as tcp_v4_send_synack() and tcp_v6_send_synack() call them
+ * (6.1-6.18): those take the request sock's addresses and IP options.
+ */
 static void lab_sc_xmit_v4(const struct lab_sc_seg *s, struct sock *lsk,
 			   struct sk_buff *nskb, struct dst_entry *dst)
 {
@@ -527,7 +526,7 @@ static bool lab_sc_under_pressure(const struct tcp_lab_net *ln,
 	u64 max = READ_ONCE(lsk->sk_max_ack_backlog);
 	u64 qlen = inet_csk_reqsk_queue_len(lsk);
 
-	return qlen * 100 >= max * READ_ONCE(ln->syncookie_threshold);
+	return qlen * 100 >= max * READ_ONCE(ln->sc.threshold);
 }
 
 static unsigned int lab_sc_syn(struct lab_sc_seg *s, int mode)
@@ -645,7 +644,7 @@ static unsigned int lab_sc_ack(struct lab_sc_seg *s)
 	}
 
 	lab_sc_inc(s, TCP_LAB_SC_ACK_INVALID);
-	if (READ_ONCE(s->ln->syncookie_drop_invalid)) {
+	if (READ_ONCE(s->ln->sc.drop_invalid)) {
 		lab_sc_inc(s, TCP_LAB_SC_ACK_INVALID_DROPPED);
 		return NF_DROP;
 	}
@@ -710,7 +709,7 @@ static unsigned int lab_sc_hook_v4(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
 	struct tcp_lab_net *ln = tcp_lab_pernet(state->net);
-	int mode = READ_ONCE(ln->syncookie_mode);
+	int mode = READ_ONCE(ln->sc.mode);
 	struct lab_sc_seg s;
 
 	if (mode == TCP_LAB_SYNCOOKIE_OFF || ip_hdr(skb)->protocol != IPPROTO_TCP)
@@ -765,7 +764,7 @@ static unsigned int lab_sc_hook_v6(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
 	struct tcp_lab_net *ln = tcp_lab_pernet(state->net);
-	int mode = READ_ONCE(ln->syncookie_mode);
+	int mode = READ_ONCE(ln->sc.mode);
 	struct lab_sc_seg s;
 	__be16 frag_off;
 	u8 nexthdr;
@@ -804,67 +803,69 @@ static unsigned int lab_sc_hook_v6(void *priv, struct sk_buff *skb,
 }
 #endif
 
+/*
+ * Where: see TCP_LAB_PRI_SYNCOOKIE_* in tcp_lab.h. Before conntrack
+ * confirms the SYN's entry, which then dies with the consumed SYN instead
+ * of filling the table.
+ */
 static const struct nf_hook_ops lab_sc_ops[] = {
 	{
 		.hook		= lab_sc_hook_v4,
 		.pf		= NFPROTO_IPV4,
 		.hooknum	= NF_INET_LOCAL_IN,
-		.priority	= LAB_SC_PRI_IPV4,
+		.priority	= TCP_LAB_PRI_SYNCOOKIE_V4,
 	},
 #if IS_ENABLED(CONFIG_IPV6)
 	{
 		.hook		= lab_sc_hook_v6,
 		.pf		= NFPROTO_IPV6,
 		.hooknum	= NF_INET_LOCAL_IN,
-		.priority	= LAB_SC_PRI_IPV6,
+		.priority	= TCP_LAB_PRI_SYNCOOKIE_V6,
 	},
 #endif
 };
 
 /*
- * Hooks exist only in namespaces where the mode is on. Registered before
- * the new mode is visible and unregistered after the hook sees it off, so a
- * hook never runs on a half-made change.
+ * Hooks exist only in namespaces where the mode is on. sysctl.c writes the
+ * new mode, then calls this: a hook being registered already finds the mode
+ * on, and one about to go already sees it off, so no hook acts on a
+ * half-made change.
  */
-int tcp_lab_syncookie_set_mode(struct tcp_lab_net *ln, int mode)
+int tcp_lab_syncookie_apply(struct tcp_lab_net *ln)
 {
 	struct net *net = tcp_lab_net_of(ln);
-	int err = 0;
+	bool on = ln->sc.mode != TCP_LAB_SYNCOOKIE_OFF;
+	int err;
 
-	mutex_lock(&ln->sc_mutex);
-	if (mode != TCP_LAB_SYNCOOKIE_OFF && !ln->syncookie_hooked) {
+	lockdep_assert_held(&ln->mutex);
+	if (on && !ln->sc.hooked) {
 		err = nf_register_net_hooks(net, lab_sc_ops,
 					    ARRAY_SIZE(lab_sc_ops));
 		if (err)
-			goto out;
-		ln->syncookie_hooked = true;
+			return err;
+		ln->sc.hooked = true;
 		if (!READ_ONCE(net->ipv4.sysctl_tcp_syncookies))
 			pr_notice_ratelimited("tcp_lab: net.ipv4.tcp_syncookies is 0 in this namespace: the SYN-cookie hook lets SYNs through until it is set\n");
-	}
-	WRITE_ONCE(ln->syncookie_mode, mode);
-	if (mode == TCP_LAB_SYNCOOKIE_OFF && ln->syncookie_hooked) {
+	} else if (!on && ln->sc.hooked) {
 		nf_unregister_net_hooks(net, lab_sc_ops, ARRAY_SIZE(lab_sc_ops));
-		ln->syncookie_hooked = false;
+		ln->sc.hooked = false;
 	}
-out:
-	mutex_unlock(&ln->sc_mutex);
-	return err;
-}
-
-int tcp_lab_syncookie_init(struct net *net, struct tcp_lab_net *ln)
-{
-	/* Charged to the creator of the namespace, like the rest of it. */
-	ln->syncookie_ports = bitmap_zalloc(TCP_LAB_NPORTS, GFP_KERNEL_ACCOUNT);
-	if (!ln->syncookie_ports)
-		return -ENOMEM;
-	ln->syncookie_mode = TCP_LAB_SYNCOOKIE_OFF;
-	ln->syncookie_threshold = tcp_lab_defaults.syncookie_threshold;
-	ln->syncookie_drop_invalid = tcp_lab_defaults.syncookie_drop_invalid;
 	return 0;
 }
 
+int tcp_lab_syncookie_init(struct tcp_lab_net *ln)
+{
+	/* Charged to the creator of the namespace, like the rest of it. */
+	ln->sc.ports = bitmap_zalloc(TCP_LAB_NPORTS, GFP_KERNEL_ACCOUNT);
+	return ln->sc.ports ? 0 : -ENOMEM;
+}
+
+/* The namespace's sysctls are gone: nothing turns the hooks on again. */
 void tcp_lab_syncookie_exit(struct tcp_lab_net *ln)
 {
-	tcp_lab_syncookie_set_mode(ln, TCP_LAB_SYNCOOKIE_OFF);
-	bitmap_free(ln->syncookie_ports);
+	mutex_lock(&ln->mutex);
+	WRITE_ONCE(ln->sc.mode, TCP_LAB_SYNCOOKIE_OFF);
+	tcp_lab_syncookie_apply(ln);
+	mutex_unlock(&ln->mutex);
+	bitmap_free(ln->sc.ports);
 }

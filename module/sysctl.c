@@ -2,90 +2,155 @@
 /*
  * net.tcp_lab.* sysctls, registered in every network namespace.
  *
- * The template below points .data into tcp_lab_defaults; each namespace gets
- * a copy whose .data is moved by the same offset into its own struct
- * tcp_lab_net, so one table describes the defaults, the bounds and where each
- * value lives. Every int setting starts at its default in a new namespace.
+ * One table says everything about an int setting: its name, where it lives
+ * in struct tcp_lab_net, its default and bounds, what its feature must set
+ * going when it changes, and how far a namespace its owner made without
+ * init_net's root may raise it. Every namespace gets the settings at their
+ * defaults (not its creator's values), and every write goes through one
+ * handler: checked, written and applied under the namespace's mutex, the
+ * old value put back if the feature cannot follow.
  */
 #include <linux/bitmap.h>
 #include <linux/slab.h>
 #include <linux/sysctl.h>
-#include <linux/user_namespace.h>
 #include <tcp_lab/tcp_lab.h>
 #include <tcp_lab/cubic_math.h>
 #include <tcp_lab/hystart.h>
 
-#include "compat.h"
-
-const struct tcp_lab_net tcp_lab_defaults = {
-	.reno_beta	= LAB_BETA_SCALE / 2,	/* RFC 5681: halve on loss */
-	.init_ssthresh	= 0,
-	.cubic_beta	= 717,		/* RFC 9438: 0.7 */
-	.cubic_c	= 410,		/* RFC 9438: 0.4 */
-	.cubic_fast_convergence = 1,
-	.cubic_reno_friendly = 1,
-	.cubic_hystart	= LAB_HYSTART_HSPP,
-	/* RFC 9406's values */
-	.cubic_hspp_min_rtt_thresh_us	= LAB_HSPP_MIN_RTT_THRESH_US,
-	.cubic_hspp_max_rtt_thresh_us	= LAB_HSPP_MAX_RTT_THRESH_US,
-	.cubic_hspp_rtt_divisor		= LAB_HSPP_MIN_RTT_DIVISOR,
-	.cubic_hspp_n_rtt_sample	= LAB_HSPP_N_RTT_SAMPLE,
-	.cubic_hspp_css_growth_divisor	= LAB_HSPP_CSS_GROWTH_DIVISOR,
-	.cubic_hspp_css_rounds		= LAB_HSPP_CSS_ROUNDS,
-	.syncookie_mode		= TCP_LAB_SYNCOOKIE_OFF,
-	.syncookie_threshold	= 50,
-	.syncookie_drop_invalid	= 0,
-	.tw_recycle_max_peers	= 4096,
-	.tw_recycle_expiry_s	= 60,	/* TCP_PAWS_MSL, as the removed code */
+struct lab_setting {
+	const char *name;
+	size_t offset;			/* of the int in struct tcp_lab_net */
+	int dflt;
+	const int *min, *max;
+	/* NULL: the value is all there is to it */
+	int (*apply)(struct tcp_lab_net *ln);
+	/* NULL: nothing lower than max for anyone */
+	int (*limit)(const struct tcp_lab_net *ln);
 };
 
-/* proc_dointvec_minmax() takes non-const bounds on 6.1. */
-static int lab_beta_min = 1;
-static int lab_beta_max = LAB_BETA_SCALE - 1;
-static int lab_zero;
-static int lab_ssthresh_max = 1 << 20;
-static int lab_one = 1;
-static int lab_c_max = LAB_CUBIC_C_MAX;
-static int lab_two = 2;
-static int lab_hundred = 100;
-static int lab_tw_peers_min = 16;
-static int lab_tw_peers_max = 65536;
-static int lab_tw_expiry_max = 3600;
-static int lab_tw_timeout_max = 60000;
+/* The bounds SYSCTL_ZERO and its siblings do not have. */
+static const int lab_beta_max = LAB_BETA_SCALE - 1;
+static const int lab_ssthresh_max = 1 << 20;
+static const int lab_c_max = LAB_CUBIC_C_MAX;
+static const int lab_tw_peers_min = 16;
+static const int lab_tw_peers_max = 65536;
+static const int lab_tw_expiry_max = 3600;
+static const int lab_tw_timeout_max = 60000;
 /* lab_cubic keeps these in u16 and u8: see struct lab_cubic. */
-static int lab_hspp_thresh_max = LAB_HSPP_THRESH_US_MAX;
-static int lab_hspp_divisor_max = LAB_HSPP_DIVISOR_MAX;
-static int lab_hspp_samples_max = LAB_HSPP_N_RTT_SAMPLE_MAX;
-static int lab_hspp_rounds_max = LAB_HSPP_CSS_ROUNDS_MAX;
+static const int lab_hspp_thresh_max = LAB_HSPP_THRESH_US_MAX;
+static const int lab_hspp_divisor_max = LAB_HSPP_DIVISOR_MAX;
+static const int lab_hspp_samples_max = LAB_HSPP_N_RTT_SAMPLE_MAX;
+static const int lab_hspp_rounds_max = LAB_HSPP_CSS_ROUNDS_MAX;
 
-#define LAB_INT_ENTRY(field, lo, hi) {					\
-	.procname	= #field,					\
-	.data		= (void *)&tcp_lab_defaults.field,		\
-	.maxlen		= sizeof(int),					\
-	.mode		= 0644,						\
-	.proc_handler	= proc_dointvec_minmax,				\
-	.extra1		= (lo),						\
-	.extra2		= (hi),						\
+#define LAB_SETTING(_name, _field, _dflt, _min, _max, _apply, _limit) {	\
+	.name	= #_name,						\
+	.offset	= offsetof(struct tcp_lab_net, _field),			\
+	.dflt	= (_dflt),						\
+	.min	= (_min),						\
+	.max	= (_max),						\
+	.apply	= (_apply),						\
+	.limit	= (_limit),						\
 }
 
-/*
- * The hooks follow the mode: parse into a local copy, then let syncookie.c
- * register or unregister them before the new mode is visible.
- */
-static int lab_syncookie_mode_sysctl(lab_ctl_table *table, int write,
-				     void *buffer, size_t *lenp, loff_t *ppos)
-{
-	struct tcp_lab_net *ln = container_of(table->data, struct tcp_lab_net,
-					      syncookie_mode);
-	struct ctl_table tmp = *table;
-	int mode = READ_ONCE(ln->syncookie_mode);
-	int err;
+static const struct lab_setting lab_settings[] = {
+	/* RFC 5681: halve on loss */
+	LAB_SETTING(reno_beta, cc.reno_beta, LAB_BETA_SCALE / 2,
+		    SYSCTL_ONE, &lab_beta_max, NULL, NULL),
+	LAB_SETTING(init_ssthresh, cc.init_ssthresh, 0,
+		    SYSCTL_ZERO, &lab_ssthresh_max, NULL, NULL),
+	/* RFC 9438: beta 0.7, C 0.4 */
+	LAB_SETTING(cubic_beta, cc.cubic_beta, 717,
+		    SYSCTL_ONE, &lab_beta_max, NULL, NULL),
+	LAB_SETTING(cubic_c, cc.cubic_c, 410,
+		    SYSCTL_ONE, &lab_c_max, NULL, NULL),
+	LAB_SETTING(cubic_fast_convergence, cc.cubic_fast_convergence, 1,
+		    SYSCTL_ZERO, SYSCTL_ONE, NULL, NULL),
+	LAB_SETTING(cubic_reno_friendly, cc.cubic_reno_friendly, 1,
+		    SYSCTL_ZERO, SYSCTL_ONE, NULL, NULL),
+	LAB_SETTING(cubic_hystart, cc.cubic_hystart, LAB_HYSTART_HSPP,
+		    SYSCTL_ZERO, SYSCTL_TWO, NULL, NULL),
+	/* RFC 9406's values */
+	LAB_SETTING(cubic_hspp_min_rtt_thresh_us,
+		    cc.cubic_hspp_min_rtt_thresh_us, LAB_HSPP_MIN_RTT_THRESH_US,
+		    SYSCTL_ZERO, &lab_hspp_thresh_max, NULL, NULL),
+	LAB_SETTING(cubic_hspp_max_rtt_thresh_us,
+		    cc.cubic_hspp_max_rtt_thresh_us, LAB_HSPP_MAX_RTT_THRESH_US,
+		    SYSCTL_ZERO, &lab_hspp_thresh_max, NULL, NULL),
+	LAB_SETTING(cubic_hspp_rtt_divisor, cc.cubic_hspp_rtt_divisor,
+		    LAB_HSPP_MIN_RTT_DIVISOR,
+		    SYSCTL_ONE, &lab_hspp_divisor_max, NULL, NULL),
+	LAB_SETTING(cubic_hspp_n_rtt_sample, cc.cubic_hspp_n_rtt_sample,
+		    LAB_HSPP_N_RTT_SAMPLE,
+		    SYSCTL_ONE, &lab_hspp_samples_max, NULL, NULL),
+	LAB_SETTING(cubic_hspp_css_growth_divisor,
+		    cc.cubic_hspp_css_growth_divisor, LAB_HSPP_CSS_GROWTH_DIVISOR,
+		    SYSCTL_ONE, &lab_hspp_divisor_max, NULL, NULL),
+	LAB_SETTING(cubic_hspp_css_rounds, cc.cubic_hspp_css_rounds,
+		    LAB_HSPP_CSS_ROUNDS,
+		    SYSCTL_ONE, &lab_hspp_rounds_max, NULL, NULL),
+	LAB_SETTING(syncookie_mode, sc.mode, TCP_LAB_SYNCOOKIE_OFF,
+		    SYSCTL_ZERO, SYSCTL_TWO, tcp_lab_syncookie_apply, NULL),
+	LAB_SETTING(syncookie_threshold, sc.threshold, 50,
+		    SYSCTL_ONE, SYSCTL_ONE_HUNDRED, NULL, NULL),
+	LAB_SETTING(syncookie_drop_invalid, sc.drop_invalid, 0,
+		    SYSCTL_ZERO, SYSCTL_ONE, NULL, NULL),
+	LAB_SETTING(tw_observe, tw.observe, 0,
+		    SYSCTL_ZERO, SYSCTL_ONE, tcp_lab_tw_apply, NULL),
+	LAB_SETTING(tw_rst_policy, tw.rst_policy, 0,
+		    SYSCTL_ZERO, SYSCTL_ONE, tcp_lab_tw_apply, NULL),
+	LAB_SETTING(tw_recycle, tw.recycle, 0,
+		    SYSCTL_ZERO, SYSCTL_ONE, tcp_lab_tw_apply, NULL),
+	LAB_SETTING(tw_recycle_max_peers, tw.recycle_max_peers, 4096,
+		    &lab_tw_peers_min, &lab_tw_peers_max,
+		    tcp_lab_tw_apply_peers, tcp_lab_tw_peers_limit),
+	/* TCP_PAWS_MSL, as the removed code */
+	LAB_SETTING(tw_recycle_expiry_s, tw.recycle_expiry_s, 60,
+		    SYSCTL_ONE, &lab_tw_expiry_max, NULL, NULL),
+	LAB_SETTING(tw_timeout_ms, tw.timeout_ms, 0,
+		    SYSCTL_ZERO, &lab_tw_timeout_max,
+		    tcp_lab_tw_apply_timeout, NULL),
+};
 
-	tmp.data = &mode;
+#define LAB_NSETTINGS	ARRAY_SIZE(lab_settings)
+/* The settings and syncookie_ports. */
+#define LAB_NSYSCTL	(LAB_NSETTINGS + 1)
+
+/*
+ * Every int setting: .data points at the value, .extra1 at its
+ * struct lab_setting, .extra2 at the namespace.
+ */
+static int lab_setting_sysctl(const struct ctl_table *table, int write,
+			      void *buffer, size_t *lenp, loff_t *ppos)
+{
+	const struct lab_setting *set = table->extra1;
+	struct tcp_lab_net *ln = table->extra2;
+	struct ctl_table tmp = *table;
+	int *field = table->data;
+	int old, val, err;
+
+	tmp.extra1 = (void *)set->min;
+	tmp.extra2 = (void *)set->max;
+	if (!write)
+		return proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
+
+	mutex_lock(&ln->mutex);
+	old = *field;
+	val = old;
+	tmp.data = &val;
 	err = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
-	if (err || !write)
-		return err;
-	return tcp_lab_syncookie_set_mode(ln, mode);
+	/* Within the bounds, but beyond what this namespace may have. */
+	if (!err && val != old && set->limit && val > set->limit(ln))
+		err = -EPERM;
+	if (!err && val != old) {
+		WRITE_ONCE(*field, val);
+		err = set->apply ? set->apply(ln) : 0;
+		if (err) {
+			WRITE_ONCE(*field, old);
+			set->apply(ln);
+		}
+	}
+	mutex_unlock(&ln->mutex);
+	return err;
 }
 
 /*
@@ -142,12 +207,11 @@ static int lab_ports_read(const unsigned long *bitmap, char *buffer,
  * be written with one write(): stdio cuts it into pieces anywhere, and a
  * port cut in two becomes two ports.
  */
-static int lab_ports_sysctl(lab_ctl_table *table, int write, void *buffer,
-			    size_t *lenp, loff_t *ppos)
+static int lab_ports_sysctl(const struct ctl_table *table, int write,
+			    void *buffer, size_t *lenp, loff_t *ppos)
 {
-	struct tcp_lab_net *ln = container_of(table->data, struct tcp_lab_net,
-					      syncookie_ports);
-	unsigned long *live = ln->syncookie_ports;
+	struct tcp_lab_net *ln = table->extra2;
+	unsigned long *live = ln->sc.ports;
 	struct ctl_table tmp = *table;
 	unsigned long *copy;
 	int err;
@@ -159,105 +223,64 @@ static int lab_ports_sysctl(lab_ctl_table *table, int write, void *buffer,
 	if (!copy)
 		return -ENOMEM;
 	/* The namespace's writers, so that each write is whole. */
-	mutex_lock(&ln->sc_mutex);
+	mutex_lock(&ln->mutex);
 	/* A write continued at an offset adds to the list, as the kernel's. */
 	bitmap_copy(copy, live, TCP_LAB_NPORTS);
 	tmp.data = &copy;
 	err = proc_do_large_bitmap(&tmp, write, buffer, lenp, ppos);
 	if (!err)
 		bitmap_copy(live, copy, TCP_LAB_NPORTS);
-	mutex_unlock(&ln->sc_mutex);
+	mutex_unlock(&ln->mutex);
 	bitmap_free(copy);
 	return err;
 }
-
-/* The same, for a value whose handler acts on the namespace when set. */
-#define LAB_INT_HANDLER_ENTRY(field, handler, lo, hi) {			\
-	.procname	= #field,					\
-	.data		= (void *)&tcp_lab_defaults.field,		\
-	.maxlen		= sizeof(int),					\
-	.mode		= 0644,						\
-	.proc_handler	= handler,					\
-	.extra1		= (lo),						\
-	.extra2		= (hi),						\
-}
-
-static const struct ctl_table lab_sysctl_template[] = {
-	LAB_INT_ENTRY(reno_beta, &lab_beta_min, &lab_beta_max),
-	LAB_INT_ENTRY(init_ssthresh, &lab_zero, &lab_ssthresh_max),
-	LAB_INT_ENTRY(cubic_beta, &lab_beta_min, &lab_beta_max),
-	LAB_INT_ENTRY(cubic_c, &lab_beta_min, &lab_c_max),
-	LAB_INT_ENTRY(cubic_fast_convergence, &lab_zero, &lab_one),
-	LAB_INT_ENTRY(cubic_reno_friendly, &lab_zero, &lab_one),
-	LAB_INT_ENTRY(cubic_hystart, &lab_zero, &lab_two),
-	LAB_INT_ENTRY(cubic_hspp_min_rtt_thresh_us, &lab_zero,
-		      &lab_hspp_thresh_max),
-	LAB_INT_ENTRY(cubic_hspp_max_rtt_thresh_us, &lab_zero,
-		      &lab_hspp_thresh_max),
-	LAB_INT_ENTRY(cubic_hspp_rtt_divisor, &lab_one, &lab_hspp_divisor_max),
-	LAB_INT_ENTRY(cubic_hspp_n_rtt_sample, &lab_one, &lab_hspp_samples_max),
-	LAB_INT_ENTRY(cubic_hspp_css_growth_divisor, &lab_one,
-		      &lab_hspp_divisor_max),
-	LAB_INT_ENTRY(cubic_hspp_css_rounds, &lab_one, &lab_hspp_rounds_max),
-	LAB_INT_HANDLER_ENTRY(syncookie_mode, lab_syncookie_mode_sysctl,
-			      &lab_zero, &lab_two),
-	/* .data holds the bitmap's address; maxlen counts bits */
-	{
-		.procname	= "syncookie_ports",
-		.data		= (void *)&tcp_lab_defaults.syncookie_ports,
-		.maxlen		= TCP_LAB_NPORTS,
-		.mode		= 0644,
-		.proc_handler	= lab_ports_sysctl,
-	},
-	LAB_INT_ENTRY(syncookie_threshold, &lab_one, &lab_hundred),
-	LAB_INT_ENTRY(syncookie_drop_invalid, &lab_zero, &lab_one),
-	LAB_INT_HANDLER_ENTRY(tw_observe, tcp_lab_tw_observe_sysctl,
-			      &lab_zero, &lab_one),
-	LAB_INT_HANDLER_ENTRY(tw_rst_policy, tcp_lab_tw_rst_policy_sysctl,
-			      &lab_zero, &lab_one),
-	LAB_INT_HANDLER_ENTRY(tw_recycle, tcp_lab_tw_recycle_sysctl,
-			      &lab_zero, &lab_one),
-	LAB_INT_HANDLER_ENTRY(tw_recycle_max_peers, tcp_lab_tw_peers_sysctl,
-			      &lab_tw_peers_min, &lab_tw_peers_max),
-	LAB_INT_ENTRY(tw_recycle_expiry_s, &lab_one, &lab_tw_expiry_max),
-	LAB_INT_HANDLER_ENTRY(tw_timeout_ms, tcp_lab_tw_timeout_sysctl,
-			      &lab_zero, &lab_tw_timeout_max),
-};
-
-#define LAB_NSYSCTL ARRAY_SIZE(lab_sysctl_template)
 
 int tcp_lab_sysctl_init(struct net *net, struct tcp_lab_net *ln)
 {
 	struct ctl_table *table;
 	size_t i;
 
-	/* The zeroed tail of kzalloc is the sentinel on kernels that want one. */
-	table = kcalloc(LAB_NSYSCTL + LAB_SYSCTL_SENTINELS, sizeof(*table),
-			GFP_KERNEL_ACCOUNT);
+	/*
+	 * One zeroed entry more than we register: kernels before 6.11 look
+	 * for it at the end, later ones are told the size and never read it.
+	 */
+	table = kcalloc(LAB_NSYSCTL + 1, sizeof(*table), GFP_KERNEL_ACCOUNT);
 	if (!table)
 		return -ENOMEM;
-	memcpy(table, lab_sysctl_template, sizeof(lab_sysctl_template));
 
-	for (i = 0; i < LAB_NSYSCTL; i++) {
-		size_t off = (char *)table[i].data - (char *)&tcp_lab_defaults;
+	for (i = 0; i < LAB_NSETTINGS; i++) {
+		const struct lab_setting *set = &lab_settings[i];
+		int *field = (int *)((char *)ln + set->offset);
 
-		table[i].data = (char *)ln + off;
-		/* Plain int settings start at their default in every netns. */
-		if (table[i].maxlen == sizeof(int))
-			memcpy(table[i].data, (char *)&tcp_lab_defaults + off,
-			       sizeof(int));
+		*field = set->dflt;
+		/*
+		 * A namespace its owner made without init_net's root starts
+		 * within what it may have (see tcp_lab_tw_peers_limit()).
+		 */
+		if (set->limit)
+			*field = min(*field, set->limit(ln));
+		table[i] = (struct ctl_table) {
+			.procname	= set->name,
+			.data		= field,
+			.maxlen		= sizeof(int),
+			.mode		= 0644,
+			.proc_handler	= TCP_LAB_PROC_HANDLER(lab_setting_sysctl),
+			.extra1		= (void *)set,
+			.extra2		= ln,
+		};
 	}
+	/* .data holds the bitmap's address; maxlen counts bits */
+	table[i] = (struct ctl_table) {
+		.procname	= "syncookie_ports",
+		.data		= &ln->sc.ports,
+		.maxlen		= TCP_LAB_NPORTS,
+		.mode		= 0644,
+		.proc_handler	= TCP_LAB_PROC_HANDLER(lab_ports_sysctl),
+		.extra2		= ln,
+	};
 
-	/*
-	 * A namespace its owner made without init_net's root starts within
-	 * init_net's table size (see tcp_lab_tw_peers_limit()).
-	 */
-	if (net->user_ns != &init_user_ns)
-		ln->tw_recycle_max_peers = min(ln->tw_recycle_max_peers,
-					       tcp_lab_tw_peers_limit(ln));
-
-	ln->sysctl_hdr = lab_register_net_sysctl(net, "net/tcp_lab", table,
-						 LAB_NSYSCTL);
+	ln->sysctl_hdr = register_net_sysctl_sz(net, "net/tcp_lab", table,
+						LAB_NSYSCTL);
 	if (!ln->sysctl_hdr) {
 		kfree(table);
 		return -ENOMEM;

@@ -41,9 +41,8 @@
 #include <net/ipv6.h>
 #include <net/tcp.h>
 #include <tcp_lab/tcp_lab.h>
+#include <tcp_lab/tcp_opts.h>
 #include <tcp_lab/tw_math.h>
-
-#include "compat.h"
 
 /* A tenant's sweep: buckets per run, and the shortest time between runs. */
 #define LAB_TW_TENANT_BUCKETS	8192U
@@ -138,8 +137,8 @@ static void lab_tw_peers_free_rcu(struct rcu_head *head)
 
 static struct lab_tw_peers *lab_tw_peers_locked(struct tcp_lab_net *ln)
 {
-	return rcu_dereference_protected(ln->tw_peers,
-					 lockdep_is_held(&ln->tw_mutex));
+	return rcu_dereference_protected(ln->tw.peers,
+					 lockdep_is_held(&ln->mutex));
 }
 
 /* Install an empty table of @cap peers (none if 0), freeing the old one. */
@@ -152,8 +151,8 @@ static int lab_tw_peers_reset(struct tcp_lab_net *ln, unsigned int cap)
 		if (!t)
 			return -ENOMEM;
 	}
-	old = rcu_replace_pointer(ln->tw_peers, t,
-				  lockdep_is_held(&ln->tw_mutex));
+	old = rcu_replace_pointer(ln->tw.peers, t,
+				  lockdep_is_held(&ln->mutex));
 	if (old)
 		call_rcu(&old->rcu, lab_tw_peers_free_rcu);
 	return 0;
@@ -180,7 +179,7 @@ static void lab_tw_peer_del(struct lab_tw_peers *t, struct lab_tw_peer *p)
 static void lab_tw_learn(struct net *net, struct tcp_lab_net *ln,
 			 const struct in6_addr *addr, u32 tsval)
 {
-	u32 window = READ_ONCE(ln->tw_recycle_expiry_s);
+	u32 window = READ_ONCE(ln->tw.recycle_expiry_s);
 	struct lab_tw_peer *p, *oldest = NULL;
 	struct mem_cgroup *old_memcg;
 	struct lab_tw_peers *t;
@@ -188,7 +187,7 @@ static void lab_tw_learn(struct net *net, struct tcp_lab_net *ln,
 	struct hlist_node *tmp;
 	u32 now = lab_tw_now();
 
-	t = rcu_dereference(ln->tw_peers);
+	t = rcu_dereference(ln->tw.peers);
 	if (!t)
 		return;
 	head = lab_tw_bucket(t, addr);
@@ -241,7 +240,7 @@ unlock:
 static bool lab_tw_refuse(struct tcp_lab_net *ln, const struct in6_addr *addr,
 			  bool saw_ts, u32 tsval)
 {
-	struct lab_tw_peers *t = rcu_dereference(ln->tw_peers);
+	struct lab_tw_peers *t = rcu_dereference(ln->tw.peers);
 	struct lab_tw_peer *p;
 
 	if (!t)
@@ -251,24 +250,29 @@ static bool lab_tw_refuse(struct tcp_lab_net *ln, const struct in6_addr *addr,
 			return lab_tw_recycle_reject(READ_ONCE(p->tsval),
 						     READ_ONCE(p->stamp),
 						     lab_tw_now(),
-						     READ_ONCE(ln->tw_recycle_expiry_s),
+						     READ_ONCE(ln->tw.recycle_expiry_s),
 						     saw_ts, tsval);
 	return false;
 }
 
+/* The segment's TSval, as TCP reads it (what parses before a bad option). */
 static bool lab_tw_seg_tsval(const struct sk_buff *skb,
 			     const struct lab_tw_seg *seg, u32 *tsval)
 {
 	unsigned int len = seg->th->doff * 4 - sizeof(struct tcphdr);
 	u8 buf[MAX_TCP_OPTION_SPACE];
+	struct lab_tcp_opts opts;
 	const u8 *opt;
-	u32 tsecr;
 
 	if (!len)
 		return false;
 	opt = skb_header_pointer(skb, seg->thoff + sizeof(struct tcphdr),
 				 len, buf);
-	return opt && lab_tcp_find_ts(opt, len, tsval, &tsecr);
+	if (!opt)
+		return false;
+	lab_tcp_parse_opts(opt, len, &opts);
+	*tsval = opts.tsval;
+	return opts.has_ts;
 }
 
 /* Nothing is counted or acted on for a segment TCP would discard. */
@@ -294,7 +298,7 @@ static struct sock *lab_tw_lookup(struct net *net, struct sk_buff *skb,
 	if (seg->family == AF_INET) {
 		const struct iphdr *iph = ip_hdr(skb);
 
-		return lab_inet_lookup_established(net, iph->saddr,
+		return __inet_lookup_established(net, iph->saddr,
 						   th->source, iph->daddr,
 						   ntohs(th->dest),
 						   inet_iif(skb), inet_sdif(skb));
@@ -303,7 +307,7 @@ static struct sock *lab_tw_lookup(struct net *net, struct sk_buff *skb,
 	{
 		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 
-		return lab_inet6_lookup_established(net, &ip6h->saddr,
+		return __inet6_lookup_established(net, &ip6h->saddr,
 						    th->source, &ip6h->daddr,
 						    ntohs(th->dest),
 						    inet6_iif(skb),
@@ -328,7 +332,7 @@ static unsigned int lab_tw_at_timewait(struct sk_buff *skb,
 	if (!lab_tw_csum_ok(skb, state, seg))
 		return NF_ACCEPT;
 
-	if (READ_ONCE(ln->tw_observe)) {
+	if (READ_ONCE(ln->tw.observe)) {
 		kind = lab_tw_classify(th->syn, th->rst, th->fin, seg->payload);
 		tcp_lab_inc(state->net, (fw2 ? (int)TCP_LAB_TW_FW2_SYN :
 					       (int)TCP_LAB_TW_SYN) + kind);
@@ -339,7 +343,7 @@ static unsigned int lab_tw_at_timewait(struct sk_buff *skb,
 	 * FIN cannot plant a timestamp. A repeated FIN in TIME_WAIT teaches
 	 * nothing new.
 	 */
-	if (th->fin && fw2 && READ_ONCE(ln->tw_recycle) && !seg->payload &&
+	if (th->fin && fw2 && READ_ONCE(ln->tw.recycle) && !seg->payload &&
 	    lab_tw_seg_tsval(skb, seg, &tsval)) {
 		const struct tcp_timewait_sock *tcptw = tcp_twsk((struct sock *)tw);
 
@@ -351,7 +355,7 @@ static unsigned int lab_tw_at_timewait(struct sk_buff *skb,
 	}
 
 	/* RFC 1337 is about TIME_WAIT; a RST may still end FIN_WAIT2. */
-	if (th->rst && !fw2 && READ_ONCE(ln->tw_rst_policy)) {
+	if (th->rst && !fw2 && READ_ONCE(ln->tw.rst_policy)) {
 		tcp_lab_inc(state->net, TCP_LAB_TW_RST_DROPPED);
 		return NF_DROP;
 	}
@@ -418,7 +422,7 @@ static unsigned int lab_tw_segment(struct sk_buff *skb,
 {
 	struct tcp_lab_net *ln = tcp_lab_pernet(state->net);
 	const struct tcphdr *th = seg->th;
-	bool recycle = READ_ONCE(ln->tw_recycle);
+	bool recycle = READ_ONCE(ln->tw.recycle);
 	unsigned int verdict = NF_ACCEPT;
 	struct sock *sk = skb->sk;
 	bool looked_up = false;
@@ -426,8 +430,8 @@ static unsigned int lab_tw_segment(struct sk_buff *skb,
 	if (th->doff < sizeof(*th) / 4 || seg->thoff + th->doff * 4 > skb->len)
 		return NF_ACCEPT;
 	/* Only these segments need to know their socket. */
-	if (!READ_ONCE(ln->tw_observe) &&
-	    !(th->rst && READ_ONCE(ln->tw_rst_policy)) &&
+	if (!READ_ONCE(ln->tw.observe) &&
+	    !(th->rst && READ_ONCE(ln->tw.rst_policy)) &&
 	    !((th->syn || th->fin) && recycle))
 		return NF_ACCEPT;
 	seg->payload = skb->len - seg->thoff - th->doff * 4;
@@ -487,20 +491,20 @@ static unsigned int lab_tw_hook6(void *priv, struct sk_buff *skb,
 }
 #endif
 
-/* After NAT, so addresses are the ones the sockets see. */
+/* Where: see TCP_LAB_PRI_TIMEWAIT_* in tcp_lab.h. */
 static const struct nf_hook_ops lab_tw_ops[] = {
 	{
 		.hook		= lab_tw_hook4,
 		.pf		= NFPROTO_IPV4,
 		.hooknum	= NF_INET_LOCAL_IN,
-		.priority	= NF_IP_PRI_NAT_SRC + 1,
+		.priority	= TCP_LAB_PRI_TIMEWAIT_V4,
 	},
 #if IS_ENABLED(CONFIG_IPV6)
 	{
 		.hook		= lab_tw_hook6,
 		.pf		= NFPROTO_IPV6,
 		.hooknum	= NF_INET_LOCAL_IN,
-		.priority	= NF_IP6_PRI_NAT_SRC + 1,
+		.priority	= TCP_LAB_PRI_TIMEWAIT_V6,
 	},
 #endif
 };
@@ -508,12 +512,12 @@ static const struct nf_hook_ops lab_tw_ops[] = {
 /* TIME_WAIT and FIN_WAIT2 timewait sockets: tw_refcount holds one more. */
 static int lab_tw_count(struct net *net)
 {
-	return refcount_read(&lab_tcp_death_row(net)->tw_refcount) - 1;
+	return refcount_read(&net->ipv4.tcp_death_row.tw_refcount) - 1;
 }
 
 static unsigned long lab_tw_timeout(const struct tcp_lab_net *ln)
 {
-	return msecs_to_jiffies(READ_ONCE(ln->tw_timeout_ms));
+	return msecs_to_jiffies(READ_ONCE(ln->tw.timeout_ms));
 }
 
 /* 0 or at least the kernel's own length: nothing to cut short. */
@@ -622,25 +626,25 @@ static unsigned long lab_tw_period(const struct tcp_lab_net *ln,
 static bool lab_tw_still_parked(struct tcp_lab_net *ln, int count,
 				unsigned long timeout)
 {
-	if (!ln->tw_parked)
+	if (!ln->tw.parked)
 		return false;
-	if (count <= ln->tw_park_count && timeout == ln->tw_park_timeout &&
-	    time_before(jiffies, ln->tw_park_since +
+	if (count <= ln->tw.park_count && timeout == ln->tw.park_timeout &&
+	    time_before(jiffies, ln->tw.park_since +
 			msecs_to_jiffies(LAB_TW_PARK_RECHECK_MS))) {
-		ln->tw_park_count = count;
+		ln->tw.park_count = count;
 		return true;
 	}
-	ln->tw_parked = false;
+	ln->tw.parked = false;
 	return false;
 }
 
 static void lab_tw_park(struct tcp_lab_net *ln, int count,
 			unsigned long timeout)
 {
-	ln->tw_parked = true;
-	ln->tw_park_count = count;
-	ln->tw_park_timeout = timeout;
-	ln->tw_park_since = jiffies;
+	ln->tw.parked = true;
+	ln->tw.park_count = count;
+	ln->tw.park_timeout = timeout;
+	ln->tw.park_since = jiffies;
 }
 
 /*
@@ -651,7 +655,7 @@ static void lab_tw_park(struct tcp_lab_net *ln, int count,
 static void lab_tw_sweep(struct tcp_lab_net *ln, unsigned long timeout)
 {
 	struct net *net = tcp_lab_net_of(ln);
-	struct inet_hashinfo *hinfo = lab_tcp_death_row(net)->hashinfo;
+	struct inet_hashinfo *hinfo = net->ipv4.tcp_death_row.hashinfo;
 	unsigned int budget = hinfo->ehash_mask + 1, n = 0, slot;
 	int count = lab_tw_count(net);
 
@@ -659,22 +663,22 @@ static void lab_tw_sweep(struct tcp_lab_net *ln, unsigned long timeout)
 		return;
 	if (lab_tw_tenant(ln))
 		budget = min(budget, LAB_TW_TENANT_BUCKETS);
-	if (ln->tw_cursor > hinfo->ehash_mask)
-		ln->tw_cursor = 0;
+	if (ln->tw.cursor > hinfo->ehash_mask)
+		ln->tw.cursor = 0;
 	while (n < budget) {
-		slot = ln->tw_cursor;
-		ln->tw_pass_left += lab_tw_reap_bucket(net, hinfo, slot,
+		slot = ln->tw.cursor;
+		ln->tw.pass_left += lab_tw_reap_bucket(net, hinfo, slot,
 						       timeout);
 		n++;
 		if (slot == hinfo->ehash_mask) {
 			/* A full pass: park if nothing is left to end. */
-			if (!ln->tw_pass_left)
+			if (!ln->tw.pass_left)
 				lab_tw_park(ln, lab_tw_count(net), timeout);
-			ln->tw_pass_left = 0;
-			ln->tw_cursor = 0;
+			ln->tw.pass_left = 0;
+			ln->tw.cursor = 0;
 			break;
 		}
-		ln->tw_cursor = slot + 1;
+		ln->tw.cursor = slot + 1;
 		if (!(n & 1023))
 			cond_resched();
 	}
@@ -685,15 +689,15 @@ static void lab_tw_sweep(struct tcp_lab_net *ln, unsigned long timeout)
 static void lab_tw_reaper(struct work_struct *work)
 {
 	struct tcp_lab_net *ln = container_of(to_delayed_work(work),
-					      struct tcp_lab_net, tw_reaper);
+					      struct tcp_lab_net, tw.reaper);
 	unsigned long timeout = lab_tw_timeout(ln);
 
 	if (!lab_tw_timeout_on(timeout))
 		return;
-	WRITE_ONCE(ln->tw_last_run, jiffies);
+	WRITE_ONCE(ln->tw.last_run, jiffies);
 	lab_tw_sweep(ln, timeout);
 	/* A socket lives at most a period (a quarter of the timeout) more. */
-	queue_delayed_work(system_unbound_wq, &ln->tw_reaper,
+	queue_delayed_work(system_unbound_wq, &ln->tw.reaper,
 			   lab_tw_period(ln, timeout));
 }
 
@@ -710,48 +714,49 @@ int tcp_lab_tw_peers_limit(const struct tcp_lab_net *ln)
 {
 	if (tcp_lab_net_of(ln)->user_ns == &init_user_ns)
 		return INT_MAX;
-	return READ_ONCE(tcp_lab_pernet(&init_net)->tw_recycle_max_peers);
+	return READ_ONCE(tcp_lab_pernet(&init_net)->tw.recycle_max_peers);
 }
 
 static unsigned int lab_tw_peers_cap(const struct tcp_lab_net *ln)
 {
-	return min(ln->tw_recycle_max_peers, tcp_lab_tw_peers_limit(ln));
+	return min(ln->tw.recycle_max_peers, tcp_lab_tw_peers_limit(ln));
 }
 
 /* Bring hooks and peer table in line with the sysctls. */
-static int lab_tw_apply(struct tcp_lab_net *ln)
+int tcp_lab_tw_apply(struct tcp_lab_net *ln)
 {
-	bool hooks = ln->tw_observe || ln->tw_rst_policy || ln->tw_recycle;
+	bool hooks = ln->tw.observe || ln->tw.rst_policy || ln->tw.recycle;
 	struct net *net = tcp_lab_net_of(ln);
 	int err;
 
-	lockdep_assert_held(&ln->tw_mutex);
+	lockdep_assert_held(&ln->mutex);
 	/* The table exists before a hook can look for it... */
-	if (ln->tw_recycle && !lab_tw_peers_locked(ln)) {
+	if (ln->tw.recycle && !lab_tw_peers_locked(ln)) {
 		err = lab_tw_peers_reset(ln, lab_tw_peers_cap(ln));
 		if (err)
 			return err;
 	}
-	if (hooks && !ln->tw_hooks_on) {
+	if (hooks && !ln->tw.hooks_on) {
 		err = nf_register_net_hooks(net, lab_tw_ops,
 					    ARRAY_SIZE(lab_tw_ops));
 		if (err)
 			return err;
-		ln->tw_hooks_on = true;
-	} else if (!hooks && ln->tw_hooks_on) {
+		ln->tw.hooks_on = true;
+	} else if (!hooks && ln->tw.hooks_on) {
 		nf_unregister_net_hooks(net, lab_tw_ops, ARRAY_SIZE(lab_tw_ops));
-		ln->tw_hooks_on = false;
+		ln->tw.hooks_on = false;
 	}
 	/* ...and goes once none can. */
-	if (!ln->tw_recycle && lab_tw_peers_locked(ln))
+	if (!ln->tw.recycle && lab_tw_peers_locked(ln))
 		lab_tw_peers_reset(ln, 0);
 	return 0;
 }
 
-static int lab_tw_apply_peers(struct tcp_lab_net *ln)
+int tcp_lab_tw_apply_peers(struct tcp_lab_net *ln)
 {
+	lockdep_assert_held(&ln->mutex);
 	/* A new size starts a new, empty table. */
-	if (!ln->tw_recycle)
+	if (!ln->tw.recycle)
 		return 0;
 	return lab_tw_peers_reset(ln, lab_tw_peers_cap(ln));
 }
@@ -760,102 +765,23 @@ static int lab_tw_apply_peers(struct tcp_lab_net *ln)
  * Sweep soon after a change; for a tenant not sooner than its period
  * allows, so that rewriting the sysctl cannot make the sweep run faster.
  */
-static int lab_tw_apply_timeout(struct tcp_lab_net *ln)
+int tcp_lab_tw_apply_timeout(struct tcp_lab_net *ln)
 {
 	unsigned long next, delay = 0;
 
+	lockdep_assert_held(&ln->mutex);
 	if (!lab_tw_timeout_on(lab_tw_timeout(ln))) {
-		cancel_delayed_work_sync(&ln->tw_reaper);
+		cancel_delayed_work_sync(&ln->tw.reaper);
 		return 0;
 	}
 	if (lab_tw_tenant(ln)) {
-		next = READ_ONCE(ln->tw_last_run) +
+		next = READ_ONCE(ln->tw.last_run) +
 		       msecs_to_jiffies(LAB_TW_TENANT_PERIOD_MS);
 		if (time_before(jiffies, next))
 			delay = next - jiffies;
 	}
-	mod_delayed_work(system_unbound_wq, &ln->tw_reaper, delay);
+	mod_delayed_work(system_unbound_wq, &ln->tw.reaper, delay);
 	return 0;
-}
-
-/*
- * Write the int at table->data, then make the namespace follow; if it
- * cannot, the old value comes back and the write fails.
- */
-static int lab_tw_sysctl(lab_ctl_table *table, int write, void *buffer,
-			 size_t *lenp, loff_t *ppos, struct tcp_lab_net *ln,
-			 int (*apply)(struct tcp_lab_net *ln), int limit)
-{
-	struct ctl_table tmp = *table;
-	int *field = table->data;
-	int old, val, err;
-
-	if (!write)
-		return proc_dointvec_minmax(table, write, buffer, lenp, ppos);
-
-	mutex_lock(&ln->tw_mutex);
-	old = *field;
-	val = old;
-	tmp.data = &val;
-	err = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
-	/* Within the bounds, but beyond what this namespace may have. */
-	if (!err && val != old && val > limit)
-		err = -EPERM;
-	if (!err && val != old) {
-		WRITE_ONCE(*field, val);
-		err = apply(ln);
-		if (err) {
-			WRITE_ONCE(*field, old);
-			apply(ln);
-		}
-	}
-	mutex_unlock(&ln->tw_mutex);
-	return err;
-}
-
-/* Each table entry's .data points at its field in the namespace's state. */
-#define lab_tw_ln_of(table, field) \
-	container_of((int *)(table)->data, struct tcp_lab_net, field)
-
-int tcp_lab_tw_observe_sysctl(lab_ctl_table *table, int write, void *buffer,
-			      size_t *lenp, loff_t *ppos)
-{
-	return lab_tw_sysctl(table, write, buffer, lenp, ppos,
-			     lab_tw_ln_of(table, tw_observe), lab_tw_apply,
-			     INT_MAX);
-}
-
-int tcp_lab_tw_rst_policy_sysctl(lab_ctl_table *table, int write,
-				 void *buffer, size_t *lenp, loff_t *ppos)
-{
-	return lab_tw_sysctl(table, write, buffer, lenp, ppos,
-			     lab_tw_ln_of(table, tw_rst_policy), lab_tw_apply,
-			     INT_MAX);
-}
-
-int tcp_lab_tw_recycle_sysctl(lab_ctl_table *table, int write, void *buffer,
-			      size_t *lenp, loff_t *ppos)
-{
-	return lab_tw_sysctl(table, write, buffer, lenp, ppos,
-			     lab_tw_ln_of(table, tw_recycle), lab_tw_apply,
-			     INT_MAX);
-}
-
-int tcp_lab_tw_peers_sysctl(lab_ctl_table *table, int write, void *buffer,
-			    size_t *lenp, loff_t *ppos)
-{
-	struct tcp_lab_net *ln = lab_tw_ln_of(table, tw_recycle_max_peers);
-
-	return lab_tw_sysctl(table, write, buffer, lenp, ppos, ln,
-			     lab_tw_apply_peers, tcp_lab_tw_peers_limit(ln));
-}
-
-int tcp_lab_tw_timeout_sysctl(lab_ctl_table *table, int write, void *buffer,
-			      size_t *lenp, loff_t *ppos)
-{
-	return lab_tw_sysctl(table, write, buffer, lenp, ppos,
-			     lab_tw_ln_of(table, tw_timeout_ms),
-			     lab_tw_apply_timeout, INT_MAX);
 }
 
 /* Gauges, after the counters in /proc/net/tcp_lab. */
@@ -866,7 +792,7 @@ void tcp_lab_tw_show(struct seq_file *seq, struct net *net)
 	unsigned int peers = 0;
 
 	rcu_read_lock();
-	t = rcu_dereference(ln->tw_peers);
+	t = rcu_dereference(ln->tw.peers);
 	if (t)
 		peers = READ_ONCE(t->count);
 	rcu_read_unlock();
@@ -874,28 +800,27 @@ void tcp_lab_tw_show(struct seq_file *seq, struct net *net)
 	seq_printf(seq, "tw_recycle_peers %u\n", peers);
 }
 
-void tcp_lab_tw_net_init(struct tcp_lab_net *ln)
+void tcp_lab_tw_init(struct tcp_lab_net *ln)
 {
 	/* The counters by kind are indexed by enum lab_tw_kind. */
 	BUILD_BUG_ON(TCP_LAB_TW_DATA - TCP_LAB_TW_SYN != (int)LAB_TW_DATA ||
 		     TCP_LAB_TW_FW2_DATA - TCP_LAB_TW_FW2_SYN != (int)LAB_TW_DATA);
-	mutex_init(&ln->tw_mutex);
-	INIT_DELAYED_WORK(&ln->tw_reaper, lab_tw_reaper);
+	INIT_DELAYED_WORK(&ln->tw.reaper, lab_tw_reaper);
 }
 
 /*
  * The namespace's sysctls are gone, so nothing turns features on again.
  * Its timewait sockets stay the kernel's: TCP purges them itself later.
  */
-void tcp_lab_tw_net_exit(struct tcp_lab_net *ln)
+void tcp_lab_tw_exit(struct tcp_lab_net *ln)
 {
-	cancel_delayed_work_sync(&ln->tw_reaper);
-	mutex_lock(&ln->tw_mutex);
-	if (ln->tw_hooks_on) {
+	cancel_delayed_work_sync(&ln->tw.reaper);
+	mutex_lock(&ln->mutex);
+	if (ln->tw.hooks_on) {
 		nf_unregister_net_hooks(tcp_lab_net_of(ln), lab_tw_ops,
 					ARRAY_SIZE(lab_tw_ops));
-		ln->tw_hooks_on = false;
+		ln->tw.hooks_on = false;
 	}
 	lab_tw_peers_reset(ln, 0);
-	mutex_unlock(&ln->tw_mutex);
+	mutex_unlock(&ln->mutex);
 }

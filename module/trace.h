@@ -22,6 +22,7 @@
 #include <net/sock.h>
 #include <net/inet_sock.h>
 #include <net/tcp.h>
+#include <trace/events/net_probe_common.h>
 #include <tcp_lab/tcp_lab.h>
 
 /*
@@ -101,9 +102,12 @@ TRACE_EVENT(lab_cc,
 	),
 
 	TP_fast_assign(
+		const struct inet_sock *inet = inet_sk(sk);
 		const struct tcp_sock *tp = tcp_sk(sk);
 
-		lab_trace_store_addrs(sk, __entry->saddr, __entry->daddr);
+		memset(__entry->saddr, 0, sizeof(struct sockaddr_in6));
+		memset(__entry->daddr, 0, sizeof(struct sockaddr_in6));
+		TP_STORE_ADDR_PORTS(__entry, inet, sk);
 		__entry->algo = t->algo;
 		__entry->event = t->event;
 		__entry->phase = t->phase;

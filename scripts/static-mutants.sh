@@ -63,8 +63,8 @@ mutant ipv6_unguarded_call noipv6 'ERROR: modpost: "[^"]+" \[.*\] undefined!' \
 	's/IS_ENABLED\(CONFIG_IPV6\) && //' module/syncookie.c module/timewait.c
 
 # The IPv6 code compiled in whatever the kernel: calls to what only an
-# IPv6 kernel declares.
-mutant ipv6_unguarded_code noipv6 'error: implicit declaration of function' \
+# IPv6 kernel declares, or declares but does not export without IPv6.
+mutant ipv6_unguarded_code noipv6 'error: implicit declaration of function|ERROR: modpost: "[^"]+" \[.*\] undefined!' \
 	's/^#if IS_ENABLED\(CONFIG_IPV6\)$/#if 1/' module/syncookie.c module/timewait.c
 
 exit $rc

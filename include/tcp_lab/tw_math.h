@@ -1,65 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Pure helpers of the TIME_WAIT experiments, shared by the module and the
- * userspace unit tests: the timestamp option (RFC 7323), the kind of a
- * segment, the tw_recycle decision and the age of a TIME_WAIT timer.
+ * userspace unit tests: the kind of a segment, the tw_recycle decisions and
+ * the age of a TIME_WAIT timer. (Options: tcp_opts.h.)
  */
 #ifndef _TCP_LAB_TW_MATH_H
 #define _TCP_LAB_TW_MATH_H
 
 #include "types.h"
 
-#define LAB_TCPOPT_EOL		0
-#define LAB_TCPOPT_NOP		1
-#define LAB_TCPOPT_TIMESTAMP	8
-#define LAB_TCPOLEN_TIMESTAMP	10
-
 /* RFC 7323 5.3: a timestamp one tick older than the last one is still fine. */
 #define LAB_PAWS_WINDOW		1
-
-static inline u32 lab_get_be32(const u8 *p)
-{
-	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
-}
-
-/*
- * Find the timestamp option in @len bytes of TCP options (what follows the
- * 20-byte header), as TCP's tcp_parse_options() reads it: the last
- * well-formed one wins, and the walk stops at EOL or at the first option
- * whose length byte is missing, below 2 or runs past the end, keeping what
- * it found before. Returns true and sets *tsval, *tsecr when there is one,
- * so a malformed list never yields a timestamp read from garbage.
- */
-static inline bool lab_tcp_find_ts(const u8 *opt, unsigned int len,
-				   u32 *tsval, u32 *tsecr)
-{
-	unsigned int i = 0;
-	bool found = false;
-
-	while (i < len) {
-		unsigned int kind = opt[i], size;
-
-		if (kind == LAB_TCPOPT_EOL)
-			break;
-		if (kind == LAB_TCPOPT_NOP) {
-			i++;
-			continue;
-		}
-		if (len - i < 2)
-			break;
-		size = opt[i + 1];
-		if (size < 2 || size > len - i)
-			break;
-		if (kind == LAB_TCPOPT_TIMESTAMP &&
-		    size == LAB_TCPOLEN_TIMESTAMP) {
-			*tsval = lab_get_be32(opt + i + 2);
-			*tsecr = lab_get_be32(opt + i + 6);
-			found = true;
-		}
-		i += size;
-	}
-	return found;
-}
 
 /*
  * What a segment that reaches a TIME_WAIT socket is, for the counters: each
@@ -87,7 +38,9 @@ static inline enum lab_tw_kind lab_tw_classify(bool syn, bool rst, bool fin,
 }
 
 /*
- * tw_recycle, as Linux had it before 4.12: once a connection to a peer has
+ * tw_recycle, as Linux had it before 4.12 (tcp_conn_request() and
+ * tcp_peer_is_proven(), net/ipv4/tcp_input.c and tcp_metrics.c, 4.11; the
+ * code is gone): once a connection to a peer has
  * gone through TIME_WAIT with timestamps, a SYN from that address (any
  * port) is refused for @window seconds unless its TSval is at least the
  * remembered one (less LAB_PAWS_WINDOW); a SYN without timestamps is refused
@@ -110,7 +63,9 @@ static inline bool lab_tw_recycle_reject(u32 remembered, u32 stamp, u32 now,
  * be exactly the next sequence number TCP expects (@rcv_nxt; a blind
  * spoofer would have to guess it) and pass PAWS against the last timestamp
  * TCP accepted on the connection, when there is one (@ts_recent_stamp
- * non-zero; RFC 7323 5.3).
+ * non-zero; RFC 7323 5.3). Mirrors, for this one case, the checks of
+ * tcp_validate_incoming() and tcp_timewait_state_process() (tcp_input.c,
+ * tcp_minisocks.c, 6.1-6.18), which run on the socket only after the hook.
  */
 static inline bool lab_tw_fin_acceptable(u32 seq, u32 rcv_nxt, u32 tsval,
 					 u32 ts_recent, int ts_recent_stamp)

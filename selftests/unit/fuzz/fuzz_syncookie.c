@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for include/tcp_lab/syncookie.h: a SYN's option block
+ * libFuzzer target for include/tcp_lab/cookie_math.h: a SYN's option block
  * of any length and content, namespace settings and clocks from the input.
  * Nothing may read outside the block (ASan: it is copied to a buffer of
  * exactly its size) or overflow (UBSan), and the cookie path must round-trip:
@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <tcp_lab/syncookie.h>
+#include <tcp_lab/cookie_math.h>
 
 static uint32_t take(const uint8_t **p, size_t *n, size_t bytes)
 {
@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(opts, data, size);
 	lab_tcp_parse_opts(opts, size, &syn);
 	free(opts);
-	if (syn.has_wscale && syn.wscale > LAB_TCP_MAX_WSCALE)
+	if (syn.has_wscale && syn.wscale > TCP_MAX_WSCALE)
 		abort();
 
 	off = lab_cookie_offer_of(&syn, &cfg, flags & 8);
@@ -107,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	wout = lab_initial_window(&win);
-	if (wout.rcv_wscale > LAB_TCP_MAX_WSCALE)
+	if (wout.rcv_wscale > TCP_MAX_WSCALE)
 		abort();
 	check_synack(&off, mss, tsval + ts_off, syn.tsval, wout.rcv_wscale);
 	return 0;

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for include/tcp_lab/tw_math.h: the timestamp option
- * search on an option block of any length and content (copied to a buffer
- * of exactly its size, so ASan sees any read past it), and the tw_recycle
- * and TIME_WAIT age decisions on any clocks, where UBSan checks the
- * wrapping arithmetic. Invariants:
+ * libFuzzer target for the TIME_WAIT hook's timestamp reading: the option
+ * parser (include/tcp_lab/tcp_opts.h) on an option block of any length and
+ * content (copied to a buffer of exactly its size, so ASan sees any read
+ * past it), and tw_math.h's tw_recycle and TIME_WAIT age decisions on any
+ * clocks, where UBSan checks the wrapping arithmetic. Invariants:
  *   - a timestamp found is the bytes of a well-formed kind 8, length 10
  *     option inside the block
  *   - a SYN with a TSval at least the remembered one is never refused, and
@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tcp_lab/tcp_opts.h>
 #include <tcp_lab/tw_math.h>
 
 static uint32_t take(const uint8_t **p, size_t *n, size_t bytes)
@@ -35,8 +36,8 @@ static int ts_in_block(const uint8_t *b, size_t len, uint32_t tsval,
 
 	for (i = 0; i + 10 <= len; i++)
 		if (b[i] == 8 && b[i + 1] == 10 &&
-		    lab_get_be32(b + i + 2) == tsval &&
-		    lab_get_be32(b + i + 6) == tsecr)
+		    get_unaligned_be32(b + i + 2) == tsval &&
+		    get_unaligned_be32(b + i + 6) == tsecr)
 			return 1;
 	return 0;
 }
@@ -52,15 +53,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned long jnow = take(&data, &size, 4);
 	unsigned long len = take(&data, &size, 4);
 	unsigned long timeout = take(&data, &size, 4);
-	uint32_t found_val, found_ecr;
+	struct lab_tcp_opts o;
 	uint8_t *opts;
 
 	opts = malloc(size ? size : 1);
 	if (!opts)
 		return 0;
 	memcpy(opts, data, size);
-	if (lab_tcp_find_ts(opts, size, &found_val, &found_ecr) &&
-	    !ts_in_block(opts, size, found_val, found_ecr))
+	lab_tcp_parse_opts(opts, size, &o);
+	if (o.has_ts && !ts_in_block(opts, size, o.tsval, o.tsecr))
 		abort();
 	free(opts);
 
