@@ -1,54 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Helpers for the tcp_lab selftests: KTAP output, namespaces that clean
-# themselves up, waiting, skipping. Sourced by every test; tcplab's own, not
-# a copy of the kernel's net/lib.sh.
+# Helpers for the tcp_lab selftests: namespaces that clean themselves up,
+# waiting, skipping, and KTAP output (ktap.sh). Sourced by every test;
+# tcplab's own, not a copy of the kernel's net/lib.sh.
 #
 # A test: source lib.sh, declare its plan, emit one result per case, and end
 # with ktap_finished, which exits 0 (all passed), 1 (a failure) or 4 (all
 # skipped) as kselftest expects.
 
-readonly KSFT_PASS=0 KSFT_FAIL=1 KSFT_SKIP=4
+source "$(dirname "${BASH_SOURCE[0]}")/ktap.sh"
 
-_ktap_n=0
-_ktap_pass=0
-_ktap_fail=0
-_ktap_skip=0
 _lab_ns=()
 _lab_pids=()
 _lab_exit_cmds=()
-
-ktap_plan() {
-	echo "TAP version 13"
-	echo "1..$1"
-}
-
-ktap_pass() {
-	_ktap_n=$((_ktap_n + 1)); _ktap_pass=$((_ktap_pass + 1))
-	echo "ok $_ktap_n $1"
-}
-
-ktap_fail() {
-	_ktap_n=$((_ktap_n + 1)); _ktap_fail=$((_ktap_fail + 1))
-	echo "not ok $_ktap_n $1"
-}
-
-ktap_skip() {
-	_ktap_n=$((_ktap_n + 1)); _ktap_skip=$((_ktap_skip + 1))
-	echo "ok $_ktap_n $1 # SKIP $2"
-}
-
-# check NAME CMD...: one case, passed when CMD succeeds.
-check() {
-	local name=$1
-	shift
-	if "$@"; then
-		ktap_pass "$name"
-	else
-		ktap_fail "$name"
-	fi
-}
 
 # debug_kernel: this is a kernel with kmemleak, KASAN and lockdep
 # (make check-debug), many times slower than a production one under TCG.
@@ -70,31 +35,6 @@ timing_check() {
 	else
 		ktap_fail "$name"
 	fi
-}
-
-# diag TEXT: a KTAP comment; every line of TEXT gets its "# ".
-diag() {
-	local line
-	while IFS= read -r line; do
-		echo "# $line"
-	done <<<"$*"
-}
-
-ktap_finished() {
-	diag "totals: pass:$_ktap_pass fail:$_ktap_fail skip:$_ktap_skip"
-	if [ "$_ktap_fail" -gt 0 ]; then
-		exit $KSFT_FAIL
-	elif [ "$_ktap_pass" -eq 0 ] && [ "$_ktap_skip" -gt 0 ]; then
-		exit $KSFT_SKIP
-	fi
-	exit $KSFT_PASS
-}
-
-# skip_all REASON: nothing in this test can run here.
-skip_all() {
-	echo "TAP version 13"
-	echo "1..0 # SKIP $1"
-	exit $KSFT_SKIP
 }
 
 require_root() {
