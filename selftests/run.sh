@@ -24,6 +24,8 @@ else
 fi
 
 ktap_plan ${#progs[@]}
+[ "${KSFT_MACHINE_SLOW:-no}" = yes ] &&
+	echo "# KSFT_MACHINE_SLOW=yes: cases that judge speed report XFAIL when slow"
 for t in "${progs[@]}"; do
 	echo "# selftests: tcp_lab: $t"
 	timeout --kill-after=10 "$timeout_s" ./"$t" 2>&1 |

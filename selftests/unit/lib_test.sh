@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The selftest library's contract with the kselftest runner: a missing tool
-# or module is a SKIP (exit 4), never a PASS; a failed case is exit 1.
+# or module is a SKIP (exit 4), never a PASS; a failed case is exit 1; a
+# known limit, or a timing on a KSFT_MACHINE_SLOW machine, is an XFAIL.
 lib=$(cd "$(dirname "$0")/.." && pwd)/lib.sh
 # shellcheck source=../ktap.sh
 source "$(dirname "$lib")/ktap.sh"
@@ -15,7 +16,7 @@ t() {	# t NAME EXPECTED_RC EXPECTED_OUTPUT_REGEX SCRIPT
 	check "$1" [ $? = 0 ] || diag "$(sed "s/^/(rc=$rc) /" <<<"$out")"
 }
 
-ktap_plan 7
+ktap_plan 9
 t lib_missing_tool_skips 4 '^1\.\.0 # SKIP no-such-tool-x not installed$' \
 	'require_cmd bash no-such-tool-x; ktap_plan 1; ktap_pass reached; ktap_finished'
 if [ -e /proc/net/tcp_lab ]; then
@@ -34,4 +35,8 @@ t lib_diag_prefixes_every_line 0 '^# two$' \
 	'diag "$(printf "one\ntwo")"'
 t lib_known_limit_is_xfail_exits_0 0 '^ok 2 b # XFAIL known limit$' \
 	'ktap_plan 2; ktap_pass a; check_xfail "known limit" b false; ktap_finished'
+t lib_timing_failure_on_slow_machine_is_xfail 0 '^ok 1 a # XFAIL KSFT_MACHINE_SLOW' \
+	'KSFT_MACHINE_SLOW=yes; ktap_plan 1; timing_check a false; ktap_finished'
+t lib_timing_failure_fails_otherwise 1 '^not ok 1 a$' \
+	'KSFT_MACHINE_SLOW=no; ktap_plan 1; timing_check a false; ktap_finished'
 ktap_finished
