@@ -160,13 +160,12 @@ check "ports_list_with_ranges_and_bad_lists_refused" ports_list
 sc_set "$SRV" syncookie_ports "$PORT"
 sc_set "$SRV" syncookie_mode 2
 sc_set "$SRV2" syncookie_ports "$PORT"
-# An nft without kernel support lists nothing, even with our hook in place.
-if ip netns exec "$SRV" nft list hooks 2>/dev/null | grep -q .; then
-	check "hooks_only_in_namespaces_that_enable_them" hooks_follow_mode
-else
-	ktap_skip "hooks_only_in_namespaces_that_enable_them" \
-		"nft list hooks unsupported (no nfnetlink_hook in this kernel)"
-fi
+# Without nfnetlink_hook (Debian's 6.1 does not build it) nft lists no
+# hook at all, not even the pin namespace's nft chains: a known limit.
+why=""
+ip netns exec "$PIN_NS" nft list hooks 2>/dev/null | grep -q . ||
+	why="no nfnetlink_hook in this kernel: nft list hooks lists nothing"
+check_xfail "$why" "hooks_only_in_namespaces_that_enable_them" hooks_follow_mode
 
 for p in $PORT $REF; do
 	sc_server "$SRV" 0.0.0.0 "$p"
