@@ -9,7 +9,14 @@
 # with ktap_finished, which exits 0 (all passed), 1 (a failure) or 4 (all
 # skipped) as kselftest expects.
 
-source "$(dirname "${BASH_SOURCE[0]}")/ktap.sh"
+# LAB_DIR: the selftests' directory (its helpers); LAB_SYSCTL: where
+# net.tcp_lab.* lives; LAB_TMP: a scratch directory, gone at exit.
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB_SYSCTL=/proc/sys/net/tcp_lab
+LAB_TMP=$(mktemp -d)
+
+# shellcheck source=ktap.sh
+source "$LAB_DIR/ktap.sh"
 
 _lab_ns=()
 _lab_pids=()
@@ -64,15 +71,25 @@ ns_create() {
 	done
 }
 
-# veth_pair NS_A ADDR_A NS_B ADDR_B: connect two namespaces (addresses as
-# CIDR, IPv4 or IPv6; may be repeated with other names later).
+# veth_pair NS_A ADDRS_A NS_B ADDRS_B [DEV_A DEV_B]: connect two
+# namespaces with a veth (DEV_A in NS_A, default veth0; DEV_B in NS_B,
+# default veth1), each end up with its addresses (CIDR, IPv4 or IPv6, a
+# space-separated list).
 veth_pair() {
-	local a=$1 aa=$2 b=$3 ba=$4
-	ip link add veth0 netns "$a" type veth peer name veth1 netns "$b" || return 1
-	ip -n "$a" addr add "$aa" dev veth0 nodad 2>/dev/null || ip -n "$a" addr add "$aa" dev veth0
-	ip -n "$b" addr add "$ba" dev veth1 nodad 2>/dev/null || ip -n "$b" addr add "$ba" dev veth1
-	ip -n "$a" link set veth0 up
-	ip -n "$b" link set veth1 up
+	local a=$1 aa=$2 b=$3 ba=$4 da=${5:-veth0} db=${6:-veth1}
+	ip link add "$da" netns "$a" type veth peer name "$db" netns "$b" || return 1
+	dev_up "$a" "$da" "$aa" && dev_up "$b" "$db" "$ba"
+}
+
+# dev_up NS DEV ADDRS: DEV up with ADDRS (IPv6 ones without DAD).
+dev_up() {
+	local a dad
+	for a in $3; do
+		dad=""
+		[[ $a == *:* ]] && dad=nodad
+		ip -n "$1" addr add "$a" dev "$2" $dad || return 1
+	done
+	ip -n "$1" link set "$2" up
 }
 
 # bg NS CMD...: run CMD in NS in the background; killed at exit.
@@ -112,6 +129,7 @@ lab_cleanup() {
 		eval "$c" 2>/dev/null
 	done
 	ns_reset
+	rm -rf "$LAB_TMP"
 	# The pins last: the namespaces above took their hooks away first.
 	if [ -n "${PIN_NS:-}" ]; then
 		ip netns del "$PIN_NS" 2>/dev/null
@@ -163,33 +181,74 @@ wait_for() {
 	done
 }
 
-# sysctl path helpers: net.tcp_lab.NAME in namespace NS ("" = this one).
-lab_sysctl_path() {
-	echo "/proc/sys/net/tcp_lab/$1"
+# in_ns NS CMD...: CMD in namespace NS ("" = this one).
+in_ns() {
+	local ns=$1
+	shift
+	if [ -n "$ns" ]; then ip netns exec "$ns" "$@"; else "$@"; fi
 }
 
-ns_read() {
-	local ns=$1 file=$2
-	if [ -n "$ns" ]; then
-		ip netns exec "$ns" cat "$file"
-	else
-		cat "$file"
-	fi
+ns_read() {	# ns_read NS FILE
+	in_ns "$1" cat "$2"
 }
 
 # ns_write NS FILE VALUE: write like `echo VALUE > FILE`; status of write(2).
 ns_write() {
-	local ns=$1 file=$2 val=$3
-	if [ -n "$ns" ]; then
-		ip netns exec "$ns" bash -c 'printf "%s" "$1" > "$2"' _ "$val" "$file" 2>/dev/null
-	else
-		bash -c 'printf "%s" "$1" > "$2"' _ "$val" "$file" 2>/dev/null
-	fi
+	in_ns "$1" bash -c 'printf "%s" "$1" > "$2"' _ "$3" "$2" 2>/dev/null
+}
+
+# lab_set NS NAME VALUE, lab_get NS NAME: net.tcp_lab.NAME in NS.
+lab_set() {
+	ns_write "$1" "$LAB_SYSCTL/$2" "$3"
+}
+
+lab_get() {
+	ns_read "$1" "$LAB_SYSCTL/$2"
 }
 
 # counter NS NAME: a value from /proc/net/tcp_lab in NS ("" = this one).
 counter() {
 	ns_read "$1" /proc/net/tcp_lab | awk -v n="$2" '$1 == n { print $2; f = 1 } END { exit !f }'
+}
+
+# counters_snap NS: remember NS's counters; then counter_delta NS NAME is
+# NAME's growth since, and counters_moved NS [PREFIX] lists every counter
+# (named PREFIX*) that moved, as "name +delta ...".
+counters_snap() {
+	ns_read "$1" /proc/net/tcp_lab >"$LAB_TMP/snap.${1:-init}"
+}
+
+counter_delta() {
+	local now was
+	now=$(counter "$1" "$2") || return 1
+	was=$(awk -v n="$2" '$1 == n { print $2 }' "$LAB_TMP/snap.${1:-init}")
+	echo $((now - ${was:-0}))
+}
+
+counters_moved() {
+	ns_read "$1" /proc/net/tcp_lab | awk -v p="${2:-}" '
+		NR == FNR { a[$1] = $2; next }
+		index($1, p) == 1 && $2 != a[$1] { printf "%s%s +%d", s, $1, $2 - a[$1]; s = " " }
+	' "$LAB_TMP/snap.${1:-init}" -
+}
+
+# wait_listening NS PORT [SECONDS]: until a TCP socket listens on PORT.
+wait_listening() {
+	wait_for "${3:-10}" _lab_listening "$1" "$2"
+}
+
+_lab_listening() {
+	[ "$(ss_count "$1" listening "sport = :$2")" -gt 0 ]
+}
+
+# ss_count NS STATE [FILTER]: how many TCP sockets ss lists in STATE.
+ss_count() {
+	in_ns "$1" ss -tanH state "$2" ${3:+"$3"} | wc -l
+}
+
+# tx_packets NS DEV: packets DEV has sent.
+tx_packets() {
+	ip -n "$1" -s link show "$2" | awk '/TX:/ { getline; print $2 }'
 }
 
 # Kernel log: remember where it ends now, later show what was added.
@@ -264,17 +323,12 @@ trace_stop() {
 # router is needed: on the sender's own interface, TCP small queues would
 # keep the queue from ever filling. Offloads are off so segments are packets.
 dumbbell() {
-	local snd=$1 rtr=$2 rcv=$3 rate=$4 delay=$5 buf=$6 loss=${7:-0} d
-	ip link add s0 netns "$snd" type veth peer name r0 netns "$rtr" || return 1
-	ip link add r1 netns "$rtr" type veth peer name d0 netns "$rcv" || return 1
-	ip -n "$snd" addr add 10.0.3.1/24 dev s0
-	ip -n "$rtr" addr add 10.0.3.2/24 dev r0
-	ip -n "$rtr" addr add 10.0.4.1/24 dev r1
-	ip -n "$rcv" addr add 10.0.4.2/24 dev d0
-	for d in "$snd s0" "$rtr r0" "$rtr r1" "$rcv d0"; do
-		set -- $d
-		ip netns exec "$1" ethtool -K "$2" tso off gso off gro off >/dev/null 2>&1
-		ip -n "$1" link set "$2" up
+	local snd=$1 rtr=$2 rcv=$3 rate=$4 delay=$5 buf=$6 loss=${7:-0} ns dev
+	veth_pair "$snd" 10.0.3.1/24 "$rtr" 10.0.3.2/24 s0 r0 || return 1
+	veth_pair "$rtr" 10.0.4.1/24 "$rcv" 10.0.4.2/24 r1 d0 || return 1
+	for dev in "$snd s0" "$rtr r0" "$rtr r1" "$rcv d0"; do
+		read -r ns dev <<<"$dev"
+		ip netns exec "$ns" ethtool -K "$dev" tso off gso off gro off >/dev/null 2>&1
 	done
 	ip -n "$snd" route add default via 10.0.3.2
 	ip -n "$rcv" route add default via 10.0.4.1
@@ -293,4 +347,44 @@ dumbbell() {
 		}
 		NFT
 	fi
+}
+
+# flood_topology CLI SRV ATK: a client and an attacker, each on a link of
+# its own to the server.
+#
+#   CLI 10.0.1.1 [c0] --- [s0] 10.0.1.2 SRV 10.0.2.2 [s1] --- [a0] 10.0.2.1 ATK
+#
+# SYN-ACKs to spoofed sources follow SRV's default route back to ATK,
+# which does not forward them.
+flood_topology() {
+	veth_pair "$1" 10.0.1.1/24 "$2" 10.0.1.2/24 c0 s0 &&
+	veth_pair "$3" 10.0.2.1/24 "$2" 10.0.2.2/24 a0 s1 &&
+	ip -n "$2" route add default via 10.0.2.1
+}
+
+# nat_topology ROUTER SERVER CLIENT...: clients behind a masquerading
+# router, the server on its other side.
+#
+#   CLIENTi 10.0.i.1 [veth0] --- [vi] 10.0.i.254 ROUTER 10.0.9.254 [vs] --- [veth0] 10.0.9.1 SERVER
+#
+# Forwarded clients leave with the router's address; the router's own
+# connections (from any 10.0.9.0/24 address added to vs) keep theirs.
+nat_topology() {
+	local r=$1 s=$2 i=0 c
+	shift 2
+	veth_pair "$s" 10.0.9.1/24 "$r" 10.0.9.254/24 veth0 vs || return 1
+	for c in "$@"; do
+		i=$((i + 1))
+		veth_pair "$c" "10.0.$i.1/24" "$r" "10.0.$i.254/24" veth0 "v$i" &&
+			ip -n "$c" route add default via "10.0.$i.254" || return 1
+	done
+	ns_write "$r" /proc/sys/net/ipv4/ip_forward 1
+	ip netns exec "$r" nft -f - <<-EOF
+	table ip nat {
+		chain post {
+			type nat hook postrouting priority srcnat;
+			oifname "vs" ip saddr != 10.0.9.0/24 masquerade
+		}
+	}
+	EOF
 }

@@ -60,12 +60,12 @@ meminfo_moved() {
 }
 
 all_features_on() {	# all_features_on NS PORTS
-	sc_set "$1" syncookie_ports "$2" &&
-	sc_set "$1" syncookie_mode 2 &&
-	sc_set "$1" tw_observe 1 &&
-	sc_set "$1" tw_rst_policy 1 &&
-	sc_set "$1" tw_recycle 1 &&
-	sc_set "$1" tw_timeout_ms 100
+	lab_set "$1" syncookie_ports "$2" &&
+	lab_set "$1" syncookie_mode 2 &&
+	lab_set "$1" tw_observe 1 &&
+	lab_set "$1" tw_rst_policy 1 &&
+	lab_set "$1" tw_recycle 1 &&
+	lab_set "$1" tw_timeout_ms 100
 }
 
 # Phase 1: LOADS times, two flows hold the module and rmmod must fail;
@@ -136,7 +136,7 @@ ns_churn() {
 # legitimate client checked at the end.
 flood_flip() {
 	local end flips=0 ports=(8000 8000,8001 8000-8100 $'\n' 1-65535)
-	sc_flood_topology || return 1
+	ns_create CLI SRV ATK && flood_topology "$CLI" "$SRV" "$ATK" || return 1
 	all_features_on "$SRV" 8000
 	ns_write "$SRV" /proc/sys/net/ipv4/tcp_syncookies 1
 	# Any address: the flood comes to 10.0.2.2, the client to 10.0.1.2.
@@ -144,19 +144,19 @@ flood_flip() {
 	sc_flood_start S 8000 flood
 	end=$(( $(date +%s) + T ))
 	while [ "$(date +%s)" -lt "$end" ]; do
-		sc_set "$SRV" syncookie_mode $((RANDOM % 3))
-		sc_set "$SRV" syncookie_threshold $((RANDOM % 100 + 1))
-		sc_set "$SRV" syncookie_drop_invalid $((RANDOM % 2))
-		sc_set "$SRV" syncookie_ports "${ports[RANDOM % ${#ports[@]}]}"
-		sc_set "$SRV" tw_observe $((RANDOM % 2))
-		sc_set "$SRV" tw_rst_policy $((RANDOM % 2))
-		sc_set "$SRV" tw_recycle $((RANDOM % 2))
-		sc_set "$SRV" tw_recycle_max_peers $((RANDOM % 4096 + 16))
-		sc_set "$SRV" tw_timeout_ms $((RANDOM % 2000))
+		lab_set "$SRV" syncookie_mode $((RANDOM % 3))
+		lab_set "$SRV" syncookie_threshold $((RANDOM % 100 + 1))
+		lab_set "$SRV" syncookie_drop_invalid $((RANDOM % 2))
+		lab_set "$SRV" syncookie_ports "${ports[RANDOM % ${#ports[@]}]}"
+		lab_set "$SRV" tw_observe $((RANDOM % 2))
+		lab_set "$SRV" tw_rst_policy $((RANDOM % 2))
+		lab_set "$SRV" tw_recycle $((RANDOM % 2))
+		lab_set "$SRV" tw_recycle_max_peers $((RANDOM % 4096 + 16))
+		lab_set "$SRV" tw_timeout_ms $((RANDOM % 2000))
 		flips=$((flips + 9))
 	done
-	sc_set "$SRV" syncookie_ports 8000
-	sc_set "$SRV" syncookie_mode 2
+	lab_set "$SRV" syncookie_ports 8000
+	lab_set "$SRV" syncookie_mode 2
 	diag "flood: ${T}s, $flips sysctl writes, $(counter "$SRV" syncookie_synack_sent) cookie SYN-ACKs"
 	sc_send "$CLI" 10.0.1.2 8000 --bytes 20000
 	local rc=$?
@@ -172,9 +172,9 @@ tw_churn() {
 	veth_pair "$T_CLI" 10.0.7.1/24 "$T_SRV" 10.0.7.2/24
 	local ns
 	for ns in "$T_CLI" "$T_SRV"; do
-		sc_set "$ns" tw_timeout_ms 100
-		sc_set "$ns" tw_recycle 1
-		sc_set "$ns" tw_observe 1
+		lab_set "$ns" tw_timeout_ms 100
+		lab_set "$ns" tw_recycle 1
+		lab_set "$ns" tw_observe 1
 	done
 	bg_in "$T_SRV" python3 "$HELPER" server 10.0.7.2 9000
 	wait_for 10 bash -c "ip netns exec $T_SRV ss -tlnH 'sport = :9000' | grep -q ."
