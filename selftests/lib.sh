@@ -92,6 +92,25 @@ dev_up() {
 	ip -n "$1" link set "$2" up
 }
 
+# craft_pair CRAFT TARGET: a veth from a namespace that sends crafted
+# segments (10.0.1.1, fd00:1::1 on veth0) to the one they are aimed at
+# (10.0.1.2, fd00:1::2 on veth1; its MAC in TARGET_MAC). CRAFT's own stack
+# sends no RST: it would answer what the crafted segments provoke, and its
+# RSTs would be counted too (or end a TIME_WAIT socket).
+craft_pair() {
+	veth_pair "$1" "10.0.1.1/24 fd00:1::1/64" "$2" "10.0.1.2/24 fd00:1::2/64" ||
+		return 1
+	TARGET_MAC=$(ip -n "$2" -br link show veth1 | awk '{ print $3 }')
+	ip netns exec "$1" nft -f - <<-EOF
+	table inet lab_no_rst {
+		chain out {
+			type filter hook output priority 0;
+			tcp flags rst drop
+		}
+	}
+	EOF
+}
+
 # bg NS CMD...: run CMD in NS in the background; killed at exit.
 bg_in() {
 	local ns=$1

@@ -23,8 +23,7 @@ require_cmd ip iperf3 hping3 python3 nft rmmod insmod
 
 T=${STRESS_TIME:-15}
 if [ "$T" -ge 60 ]; then NS_COUNT=200 LOADS=20; else NS_COUNT=40 LOADS=5; fi
-D=/proc/sys/net/tcp_lab
-HELPER=$(dirname "$0")/tw_helper.py
+HELPER=$LAB_DIR/tw_helper.py
 # Tolerances for "back where it started", after caches are dropped: the
 # kernel's own caches (per-CPU page lists, page fragments, the direct map
 # split by module loads) do not all come back. Measured on 2 GiB guests:
@@ -79,7 +78,7 @@ load_loop() {
 	tc -n "$L_CLI" qdisc add dev veth0 root netem delay 5ms rate 50mbit
 	bg_in "$L_SRV" iperf3 -s -B 10.0.9.2 -p 5201 >/dev/null 2>&1
 	bg_in "$L_SRV" iperf3 -s -B 10.0.9.2 -p 5202 >/dev/null 2>&1
-	wait_for 10 bash -c "ip netns exec $L_SRV ss -tlnH 'sport = :5202' | grep -q ."
+	wait_listening "$L_SRV" 5202
 	for i in $(seq "$LOADS"); do
 		[ -e /proc/net/tcp_lab ] || insmod "$TCPLAB_KO" || break
 		ip netns exec "$L_CLI" iperf3 -c 10.0.9.2 -p 5201 -C lab_cubic -t $ft >/dev/null 2>&1 &
@@ -111,15 +110,11 @@ ns_churn() {
 		ip netns add "$a" && ip netns add "$b" || break
 		ip -n "$a" link set lo up
 		ip -n "$b" link set lo up
-		ip link add veth0 netns "$a" type veth peer name veth1 netns "$b"
-		ip -n "$a" addr add 10.0.8.1/24 dev veth0
-		ip -n "$b" addr add 10.0.8.2/24 dev veth1
-		ip -n "$a" link set veth0 up
-		ip -n "$b" link set veth1 up
+		veth_pair "$a" 10.0.8.1/24 "$b" 10.0.8.2/24
 		all_features_on "$a" 7000 && all_features_on "$b" 7000 || break
 		ip netns exec "$b" python3 "$HELPER" server 10.0.8.2 7000 --close-first &
 		srv=$!
-		wait_for 5 bash -c "ip netns exec $b ss -tlnH 'sport = :7000' | grep -q ."
+		wait_listening "$b" 7000 5
 		out=$(ip netns exec "$a" python3 "$HELPER" churn 10.0.8.2 7000 0.3)
 		case $out in ok=0*) ;; ok=*) ok=$((ok + 1)) ;; esac
 		# Deleted with the server still listening and sockets in TIME_WAIT.
@@ -177,7 +172,7 @@ tw_churn() {
 		lab_set "$ns" tw_observe 1
 	done
 	bg_in "$T_SRV" python3 "$HELPER" server 10.0.7.2 9000
-	wait_for 10 bash -c "ip netns exec $T_SRV ss -tlnH 'sport = :9000' | grep -q ."
+	wait_listening "$T_SRV" 9000
 	out=$(ip netns exec "$T_CLI" python3 "$HELPER" churn 10.0.7.2 9000 "$T")
 	diag "TIME_WAIT churn ${T}s: $out, early ends $(counter "$T_CLI" tw_timeout_killed) (client) $(counter "$T_SRV" tw_timeout_killed) (server)"
 	ns_reset

@@ -20,10 +20,10 @@ PORT=8080	# protected
 REF=8081	# not protected: the kernel's own handshake, for comparison
 
 defaults() {
-	[ "$(ns_read "$SRV" "$LAB_SYSCTL/syncookie_mode")" = 0 ] &&
-	[ "$(ns_read "$SRV" "$LAB_SYSCTL/syncookie_threshold")" = 50 ] &&
-	[ "$(ns_read "$SRV" "$LAB_SYSCTL/syncookie_drop_invalid")" = 0 ] &&
-	[ -z "$(ns_read "$SRV" "$LAB_SYSCTL/syncookie_ports")" ]
+	[ "$(lab_get "$SRV" syncookie_mode)" = 0 ] &&
+	[ "$(lab_get "$SRV" syncookie_threshold)" = 50 ] &&
+	[ "$(lab_get "$SRV" syncookie_drop_invalid)" = 0 ] &&
+	[ -z "$(lab_get "$SRV" syncookie_ports)" ]
 }
 
 # The list syntax proc_do_large_bitmap takes, read back in canonical form;
@@ -31,7 +31,7 @@ defaults() {
 ports_list() {
 	local v
 	lab_set "$SRV2" syncookie_ports "443,80,8000-8100" || return 1
-	v=$(ns_read "$SRV2" "$LAB_SYSCTL/syncookie_ports")
+	v=$(lab_get "$SRV2" syncookie_ports)
 	[ "$v" = "80,443,8000-8100" ] || { diag "read back '$v'"; return 1; }
 	for bad in 65536 80-70000 abc 80,,443 -5; do
 		if lab_set "$SRV2" syncookie_ports "$bad"; then
@@ -39,12 +39,12 @@ ports_list() {
 			return 1
 		fi
 	done
-	v=$(ns_read "$SRV2" "$LAB_SYSCTL/syncookie_ports")
+	v=$(lab_get "$SRV2" syncookie_ports)
 	[ "$v" = "80,443,8000-8100" ] || { diag "changed to '$v'"; return 1; }
 	lab_set "$SRV2" syncookie_ports "0-65535" &&
-	[ "$(ns_read "$SRV2" "$LAB_SYSCTL/syncookie_ports")" = "0-65535" ] &&
+	[ "$(lab_get "$SRV2" syncookie_ports)" = "0-65535" ] &&
 	lab_set "$SRV2" syncookie_ports $'\n' &&
-	[ -z "$(ns_read "$SRV2" "$LAB_SYSCTL/syncookie_ports")" ] ||
+	[ -z "$(lab_get "$SRV2" syncookie_ports)" ] ||
 		{ diag "full range or newline write"; return 1; }
 	lab_set "$SRV2" syncookie_ports "$PORT"
 }
@@ -69,7 +69,7 @@ handshake() {
 	ip netns exec "$CLI" python3 "$SC_PEER" send "$addr" "$port" \
 		--mss "$mss" --bytes 262144 --hold 2 >"$LAB_TMP/send.out" 2>&1 &
 	pid=$!
-	wait_for 10 bash -c "ip netns exec $SRV ss -tnH state established 'sport = :$port' | grep -q ."
+	wait_for 10 eval '[ "$(ss_count "$SRV" established "sport = :$port")" -gt 0 ]'
 	sc_ss_opts "$SRV" "sport = :$port" >"$LAB_TMP/opts"
 	sc_ss_opts "$CLI" "dport = :$port" >>"$LAB_TMP/opts"
 	wait "$pid"
@@ -116,18 +116,8 @@ cookie_run() {
 
 ktap_plan 24
 ns_create CLI SRV SRV2
-ip link add c0 netns "$CLI" type veth peer name s0 netns "$SRV"
-ip link add c1 netns "$CLI" type veth peer name s0 netns "$SRV2"
-ip -n "$CLI" addr add 10.0.1.1/24 dev c0
-ip -n "$CLI" addr add fd00:1::1/64 dev c0 nodad
-ip -n "$CLI" addr add 10.0.3.1/24 dev c1
-ip -n "$SRV" addr add 10.0.1.2/24 dev s0
-ip -n "$SRV" addr add fd00:1::2/64 dev s0 nodad
-ip -n "$SRV2" addr add 10.0.3.2/24 dev s0
-for l in "$CLI c0" "$CLI c1" "$SRV s0" "$SRV2 s0"; do
-	read -r n d <<<"$l"
-	ip -n "$n" link set "$d" up
-done
+veth_pair "$CLI" "10.0.1.1/24 fd00:1::1/64" "$SRV" "10.0.1.2/24 fd00:1::2/64"
+veth_pair "$CLI" 10.0.3.1/24 "$SRV2" 10.0.3.2/24 veth2 veth1
 # Different buffer ceilings give the two ends different window scales
 # (server 10, client 5, or 7 from 6.18), so a scale sent the wrong way
 # round shows.

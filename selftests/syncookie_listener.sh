@@ -67,9 +67,7 @@ except OSError:
 }
 
 ns_create CLI SRV
-veth_pair "$CLI" 10.0.1.1/24 "$SRV" 10.0.1.2/24
-ip -n "$CLI" addr add fd00:1::1/64 dev veth0 nodad
-ip -n "$SRV" addr add fd00:1::2/64 dev veth1 nodad
+veth_pair "$CLI" "10.0.1.1/24 fd00:1::1/64" "$SRV" "10.0.1.2/24 fd00:1::2/64"
 lab_set "$SRV" syncookie_ports "8000-8099"
 ns_write "$SRV" /proc/sys/net/ipv4/tcp_syncookies 1
 lab_set "$SRV" syncookie_mode 2
