@@ -15,6 +15,33 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_SYSCTL=/proc/sys/net/tcp_lab
 LAB_TMP=$(mktemp -d)
 
+# Every integer net.tcp_lab.* entry as README.md documents it: name,
+# default, lowest and highest value taken.
+LAB_SYSCTLS=(
+	"reno_beta 512 1 1023"
+	"init_ssthresh 0 0 1048576"
+	"cubic_beta 717 1 1023"
+	"cubic_c 410 1 4096"
+	"cubic_fast_convergence 1 0 1"
+	"cubic_reno_friendly 1 0 1"
+	"cubic_hystart 1 0 2"
+	"cubic_hspp_min_rtt_thresh_us 4000 0 65535"
+	"cubic_hspp_max_rtt_thresh_us 16000 0 65535"
+	"cubic_hspp_rtt_divisor 8 1 255"
+	"cubic_hspp_n_rtt_sample 8 1 255"
+	"cubic_hspp_css_growth_divisor 4 1 255"
+	"cubic_hspp_css_rounds 5 1 255"
+	"syncookie_mode 0 0 2"
+	"syncookie_threshold 50 1 100"
+	"syncookie_drop_invalid 0 0 1"
+	"tw_observe 0 0 1"
+	"tw_rst_policy 0 0 1"
+	"tw_recycle 0 0 1"
+	"tw_recycle_max_peers 4096 16 65536"
+	"tw_recycle_expiry_s 60 1 3600"
+	"tw_timeout_ms 0 0 60000"
+)
+
 # shellcheck source=ktap.sh
 source "$LAB_DIR/ktap.sh"
 
