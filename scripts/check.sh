@@ -25,6 +25,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 source scripts/kernels.sh
+source selftests/ktap.sh
 vm_only=0
 if [ "${1:-}" = --vm-only ]; then
 	vm_only=1
@@ -35,16 +36,6 @@ mkdir -p out
 log=out/check.log
 [ $vm_only = 1 ] && log="out/check-$(IFS=-; echo "$*").log"
 : >"$log"
-
-n=0
-result() {	# result OK NAME [DIAG]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2${3:+ # $3}"
-	fi
-}
 
 checkpatch() {
 	local cp
@@ -62,7 +53,7 @@ run_all() {
 	echo "TAP version 13"
 	t0=$(date +%s)
 	scripts/deps.sh 2>&1 | sed 's/^/# /'
-	result "${PIPESTATUS[0]}" "deps: Debian packages installed"
+	ktap_result "${PIPESTATUS[0]}" "deps: Debian packages installed"
 
 	local bad='warning:|error:|is not available or not up to date'
 	for s in "$@"; do
@@ -71,13 +62,13 @@ run_all() {
 		scripts/vm.sh build "$s" >/dev/null 2>&1
 		rc=$?
 		kver=$(kver_of "$s" 2>/dev/null) || kver=$s
-		result $rc "static: $s builds ($kver)"
+		ktap_result $rc "static: $s builds ($kver)"
 		if [ $rc = 0 ]; then
 			# Kbuild skips sparse with only a note when it thinks
 			# sparse cannot handle the kernel: that is no pass.
 			grep -E "$bad" "out/$kver/build.log" | sed 's/^/# /'
 			! grep -qE "$bad" "out/$kver/build.log"
-			result $? "static: $s W=1 and sparse clean"
+			ktap_result $? "static: $s W=1 and sparse clean"
 		fi
 	done
 
@@ -108,32 +99,32 @@ lab_checks() {
 host_checks() {
 	local targets
 	checkpatch 2>&1 | sed 's/^/# /'
-	result "${PIPESTATUS[0]}" "static: checkpatch clean"
+	ktap_result "${PIPESTATUS[0]}" "static: checkpatch clean"
 
 	# Kernels no Debian amd64 headers give: their trees are made once
 	# and cached (the first time takes minutes).
 	scripts/static-trees.sh build i386 2>&1 | sed 's/^/# /'
-	result "${PIPESTATUS[0]}" "static: i386 (32-bit) build W=1 clean, no libgcc helper (__*di3)"
+	ktap_result "${PIPESTATUS[0]}" "static: i386 (32-bit) build W=1 clean, no libgcc helper (__*di3)"
 	scripts/static-trees.sh build noipv6 2>&1 | sed 's/^/# /'
-	result "${PIPESTATUS[0]}" "static: CONFIG_IPV6=n build W=1 clean, every import exported"
+	ktap_result "${PIPESTATUS[0]}" "static: CONFIG_IPV6=n build W=1 clean, every import exported"
 	scripts/static-mutants.sh 2>&1 | sed 's/^/# /'
-	result "${PIPESTATUS[0]}" "static: the i386 and IPV6=n builds catch their mutants"
+	ktap_result "${PIPESTATUS[0]}" "static: the i386 and IPV6=n builds catch their mutants"
 
 	# Nested like the VM runner's output, so each unit case counts once.
 	make -s -C selftests/unit run 2>&1 | grep -v '^make' | sed 's/^/# /'
-	result "${PIPESTATUS[0]}" "unit: userspace unit tests (ASan+UBSan)"
+	ktap_result "${PIPESTATUS[0]}" "unit: userspace unit tests (ASan+UBSan)"
 
 	scripts/dkms-test.sh 2>&1 | sed 's/^/# /'
-	result "${PIPESTATUS[0]}" "dkms: add, install for every kernel, modinfo"
+	ktap_result "${PIPESTATUS[0]}" "dkms: add, install for every kernel, modinfo"
 
 	scripts/kselftest-test.sh 2>&1 | sed 's/^/# /'
-	result "${PIPESTATUS[0]}" "kselftest: installed into linux-source-6.12's tree, run by run_kselftest.sh"
+	ktap_result "${PIPESTATUS[0]}" "kselftest: installed into linux-source-6.12's tree, run by run_kselftest.sh"
 
 	# A short fuzzing pass: about a minute shared by all targets.
 	targets=$(ls selftests/unit/fuzz/fuzz_*.c | wc -l)
 	make -s -C selftests/unit/fuzz run FUZZ_TIME=$(( 60 / (targets ? targets : 1) )) 2>&1 |
 		grep -v '^make' | sed 's/^/# /'
-	result "${PIPESTATUS[0]}" "fuzz: libFuzzer targets (ASan+UBSan), short pass"
+	ktap_result "${PIPESTATUS[0]}" "fuzz: libFuzzer targets (ASan+UBSan), short pass"
 }
 
 vm_checks() {
@@ -145,9 +136,9 @@ vm_checks() {
 		scripts/vm.sh test "$s" 2>&1
 		# The selftests counted themselves above; these are the VM's own.
 		grep -qx completed=1 "out/$kver/vm-status" 2>/dev/null
-		result $? "vm: $s guest booted, ran the selftests and powered off"
+		ktap_result $? "vm: $s guest booted, ran the selftests and powered off"
 		grep -qx kernel_log_clean=1 "out/$kver/vm-status" 2>/dev/null
-		result $? "vm: $s kernel log has no WARNING, BUG, Oops or panic"
+		ktap_result $? "vm: $s kernel log has no WARNING, BUG, Oops or panic"
 		echo "# wall time $s ($kver): $(( $(date +%s) - t0 ))s"
 	done
 }

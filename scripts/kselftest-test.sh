@@ -9,12 +9,7 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 source "$top/scripts/kernels.sh"
-n=0
-rc=0
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; rc=1; fi
-}
+source "$top/selftests/ktap.sh"
 
 if [ -e /proc/net/tcp_lab ]; then
 	echo "TAP version 13"
@@ -34,28 +29,27 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp" "$ksrc/tools/testing/selftests/tcp_lab"' EXIT
 
-echo "TAP version 13"
-echo "1..4"
+ktap_plan 4
 rm -rf "$ksrc/tools/testing/selftests/tcp_lab"
 cp -a "$top/selftests" "$ksrc/tools/testing/selftests/tcp_lab"
 rm -rf "$ksrc/tools/testing/selftests/tcp_lab/unit"
 make -s -C "$ksrc/tools/testing/selftests" TARGETS=tcp_lab install \
 	INSTALL_PATH="$tmp/ksft" >"$tmp/install.log" 2>&1
-result $? "kselftest_install"
+ktap_result $? "kselftest_install"
 sed 's/^/# /' "$tmp/install.log"
 
 progs=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$top/selftests/Makefile" |
 	sed -n 's/^TEST_PROGS *:= *//p')
 want=$(for p in $progs; do echo "tcp_lab:$p"; done)
 [ "$(cat "$tmp/ksft/kselftest-list.txt" 2>/dev/null)" = "$want" ]
-result $? "kselftest_list_has_every_test_prog"
+ktap_result $? "kselftest_list_has_every_test_prog"
 
 (cd "$tmp/ksft" && ./run_kselftest.sh) >"$tmp/run.log" 2>&1
 runrc=$?
 sed 's/^/# /' "$tmp/run.log"
 grep -q '^TAP version 13' "$tmp/run.log" &&
 	[ "$(grep -c '^ok [0-9]* selftests: tcp_lab: .* # SKIP' "$tmp/run.log")" = "$(echo "$progs" | wc -w)" ]
-result $? "run_kselftest_every_test_skips_without_module"
+ktap_result $? "run_kselftest_every_test_skips_without_module"
 [ "$runrc" = 0 ] && ! grep -q '^not ok' "$tmp/run.log"
-result $? "run_kselftest_exits_0"
-exit $rc
+ktap_result $? "run_kselftest_exits_0"
+ktap_finished

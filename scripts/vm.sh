@@ -104,6 +104,7 @@ VM_MEM=${VM_MEM:-2048}
 VM_CPUS=${VM_CPUS:-2}
 append="console=ttyS0 panic_on_warn=1 oops=panic panic=-1 loglevel=7"
 append+=" net.ifnames=0 tcplab.mode=$mode"
+[ "$series" = debug ] || [ "${KSFT_MACHINE_SLOW:-}" = yes ] && append+=" KSFT_MACHINE_SLOW=yes"
 [ $# -gt 0 ] && append+=" tcplab.tests=$(IFS=,; echo "$*")"
 [ -n "${QUICK:-}" ] && append+=" tcplab.quick=1"
 [ -n "${STRESS_TIME:-}" ] && append+=" tcplab.stress_time=$STRESS_TIME"

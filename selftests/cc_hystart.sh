@@ -25,60 +25,56 @@ require_cmd ip tc python3 ethtool
 require_tracefs
 require_module
 
-here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-on_exit "rm -rf '$tmp'"
-D=/proc/sys/net/tcp_lab
 EXITS="loss rto ack_train delay css ssthresh"
 
 path() {	# path: fresh namespaces, the sink listening
 	ns_create SND RTR RCV
 	dumbbell "$SND" "$RTR" "$RCV" 10 40 1000 || return 1
 	ns_write "$SND" /proc/sys/net/ipv4/tcp_no_metrics_save 1
-	bg_in "$RCV" python3 "$here/ssflow.py" sink 5001
-	wait_for 10 bash -c "ip netns exec $RCV ss -tln 'sport = :5001' | grep -q 5001"
+	bg_in "$RCV" python3 "$LAB_DIR/ssflow.py" sink 5001
+	wait_listening "$RCV" 5001
 }
 
 # run NAME MODE BYTES [SETTING VALUE]: one traced lab_cubic transfer in a
 # fresh path with cubic_hystart=MODE and the settings in PRE ("name=value"
 # words) written before it; SETTING is written once it is connected.
-# Leaves $tmp/NAME.{json,out,counters}.
+# Leaves $LAB_TMP/NAME.{json,out,counters}.
 PRE=""
 run() {
 	local name=$1 mode=$2 bytes=$3 c kv
 	shift 3
 	path || return 1
-	ns_write "$SND" $D/cubic_hystart "$mode" || return 1
+	lab_set "$SND" cubic_hystart "$mode" || return 1
 	for kv in $PRE; do
-		ns_write "$SND" "$D/${kv%%=*}" "${kv#*=}" || return 1
+		lab_set "$SND" "${kv%%=*}" "${kv#*=}" || return 1
 	done
 	trace_start tcp_lab/lab_cc || return 1
-	ip netns exec "$SND" python3 "$here/ssflow.py" send 10.0.4.2 5001 \
-		lab_cubic "$bytes" "$@" >"$tmp/$name.json"
-	trace_stop "$tmp/$name.trace"
-	python3 "$here/cc_trace.py" ssexit "$tmp/$name.trace" >"$tmp/$name.out"
-	: >"$tmp/$name.counters"
+	ip netns exec "$SND" python3 "$LAB_DIR/ssflow.py" send 10.0.4.2 5001 \
+		lab_cubic "$bytes" "$@" >"$LAB_TMP/$name.json"
+	trace_stop "$LAB_TMP/$name.trace"
+	python3 "$LAB_DIR/cc_trace.py" ssexit "$LAB_TMP/$name.trace" >"$LAB_TMP/$name.out"
+	: >"$LAB_TMP/$name.counters"
 	for c in $EXITS; do
-		echo "$c $(counter "$SND" "cubic_ss_exit_$c")" >>"$tmp/$name.counters"
+		echo "$c $(counter "$SND" "cubic_ss_exit_$c")" >>"$LAB_TMP/$name.counters"
 	done
 	for c in hystart_css_entries hystart_ss_exits cc_undos; do
-		echo "$c $(counter "$SND" $c)" >>"$tmp/$name.counters"
+		echo "$c $(counter "$SND" $c)" >>"$LAB_TMP/$name.counters"
 	done
-	grep '^#' "$tmp/$name.out"
-	diag "$name: $(cat "$tmp/$name.json")"
-	diag "$name: counters $(tr '\n' ' ' <"$tmp/$name.counters")"
+	grep '^#' "$LAB_TMP/$name.out"
+	diag "$name: $(cat "$LAB_TMP/$name.json")"
+	diag "$name: counters $(tr '\n' ' ' <"$LAB_TMP/$name.counters")"
 	diag "$name: bottleneck $(tc -n "$RTR" -s qdisc show dev r1 | grep -o 'dropped [0-9]*' | head -1)"
 	ns_reset
 }
 
 val() {		# val NAME KEY: a line "KEY value" of NAME's .out or .counters
-	awk -v k="$2" '$1 == k { print $2 }' "$tmp/$1.out" "$tmp/$1.counters"
+	awk -v k="$2" '$1 == k { print $2 }' "$LAB_TMP/$1.out" "$LAB_TMP/$1.counters"
 }
 
 info() {	# info NAME FIELD: from TCP_CC_INFO as ssflow.py split it
 	python3 -c 'import json, sys
 i = json.load(open(sys.argv[1]))["cc_info"]
-print(i[sys.argv[2]] if i else -1)' "$tmp/$1.json" "$2"
+print(i[sys.argv[2]] if i else -1)' "$LAB_TMP/$1.json" "$2"
 }
 
 # exited_by NAME REASONS...: slow start ended by one of REASONS, as the
@@ -114,21 +110,19 @@ exited_by() {
 knobs_range() {	# every HyStart++ setting: both bounds taken, one past refused
 	local e name lo hi v
 	ns_create K
-	for e in "cubic_hystart 0 2" "cubic_hspp_min_rtt_thresh_us 0 65535" \
-		 "cubic_hspp_max_rtt_thresh_us 0 65535" \
-		 "cubic_hspp_rtt_divisor 1 255" "cubic_hspp_n_rtt_sample 1 255" \
-		 "cubic_hspp_css_growth_divisor 1 255" "cubic_hspp_css_rounds 1 255"; do
-		read -r name lo hi <<<"$e"
+	for e in "${LAB_SYSCTLS[@]}"; do
+		read -r name _ lo hi <<<"$e"
+		[[ $name == cubic_hystart || $name == cubic_hspp_* ]] || continue
 		for v in "$lo" "$hi"; do
-			if ! ns_write "$K" "$D/$name" "$v" ||
-			   [ "$(ns_read "$K" "$D/$name")" != "$v" ]; then
+			if ! lab_set "$K" "$name" "$v" ||
+			   [ "$(lab_get "$K" "$name")" != "$v" ]; then
 				diag "$name refused $v"
 				return 1
 			fi
 		done
 		for v in $((lo - 1)) $((hi + 1)); do
-			if ns_write "$K" "$D/$name" "$v" ||
-			   [ "$(ns_read "$K" "$D/$name")" != "$hi" ]; then
+			if lab_set "$K" "$name" "$v" ||
+			   [ "$(lab_get "$K" "$name")" != "$hi" ]; then
 				diag "$name took $v"
 				return 1
 			fi
@@ -162,7 +156,7 @@ check "mode1_css_entered_no_loss_first" test "$(val pp hystart_css_entries)" -ge
 # CSS_ROUNDS 2 when the connection starts, 255 once it is running: it
 # keeps the 2 it started with.
 PRE="cubic_hspp_css_rounds=2"
-run pp2 1 3000000 "$D/cubic_hspp_css_rounds" 255
+run pp2 1 3000000 "$LAB_SYSCTL/cubic_hspp_css_rounds" 255
 PRE=""
 check "mode1_css_rounds_setting_snapshot_at_start" test \
 	"$(val pp2 css)" = 1 -a "$(info pp2 css_rounds)" = 2

@@ -80,11 +80,11 @@ if ! veth_pair "$CLI" 10.0.1.1/24 "$SRV" 10.0.1.2/24; then
 fi
 check "selected_by_sysctl_in_child_netns" select_sysctl "$CLI" lab_cubic
 check "selected_by_setsockopt" select_setsockopt
-ns_write "$CLI" /proc/sys/net/tcp_lab/init_ssthresh 20
+lab_set "$CLI" init_ssthresh 20
 ns_write "$CLI" /proc/sys/net/ipv4/tcp_no_metrics_save 1
 
 bg_in "$SRV" iperf3 -s -B 10.0.1.2 >/dev/null 2>&1
-wait_for 10 bash -c "ip netns exec $SRV ss -tln 'sport = :5201' | grep -q 5201"
+wait_listening "$SRV" 5201
 
 for algo in lab_reno lab_cubic; do
 	out=$(probe_flow $algo)

@@ -1,100 +1,67 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Helpers for the tcp_lab selftests: KTAP output, namespaces that clean
-# themselves up, waiting, skipping. Sourced by every test; tcplab's own, not
-# a copy of the kernel's net/lib.sh.
+# Helpers for the tcp_lab selftests: namespaces that clean themselves up,
+# waiting, skipping, and KTAP output (ktap.sh). Sourced by every test;
+# tcplab's own, not a copy of the kernel's net/lib.sh.
 #
 # A test: source lib.sh, declare its plan, emit one result per case, and end
 # with ktap_finished, which exits 0 (all passed), 1 (a failure) or 4 (all
 # skipped) as kselftest expects.
 
-readonly KSFT_PASS=0 KSFT_FAIL=1 KSFT_SKIP=4
+# LAB_DIR: the selftests' directory (its helpers); LAB_SYSCTL: where
+# net.tcp_lab.* lives; LAB_TMP: a scratch directory, gone at exit.
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB_SYSCTL=/proc/sys/net/tcp_lab
+LAB_TMP=$(mktemp -d)
 
-_ktap_n=0
-_ktap_pass=0
-_ktap_fail=0
-_ktap_skip=0
+# Every integer net.tcp_lab.* entry as README.md documents it: name,
+# default, lowest and highest value taken.
+LAB_SYSCTLS=(
+	"reno_beta 512 1 1023"
+	"init_ssthresh 0 0 1048576"
+	"cubic_beta 717 1 1023"
+	"cubic_c 410 1 4096"
+	"cubic_fast_convergence 1 0 1"
+	"cubic_reno_friendly 1 0 1"
+	"cubic_hystart 1 0 2"
+	"cubic_hspp_min_rtt_thresh_us 4000 0 65535"
+	"cubic_hspp_max_rtt_thresh_us 16000 0 65535"
+	"cubic_hspp_rtt_divisor 8 1 255"
+	"cubic_hspp_n_rtt_sample 8 1 255"
+	"cubic_hspp_css_growth_divisor 4 1 255"
+	"cubic_hspp_css_rounds 5 1 255"
+	"syncookie_mode 0 0 2"
+	"syncookie_threshold 50 1 100"
+	"syncookie_drop_invalid 0 0 1"
+	"tw_observe 0 0 1"
+	"tw_rst_policy 0 0 1"
+	"tw_recycle 0 0 1"
+	"tw_recycle_max_peers 4096 16 65536"
+	"tw_recycle_expiry_s 60 1 3600"
+	"tw_timeout_ms 0 0 60000"
+)
+
+# shellcheck source=ktap.sh
+source "$LAB_DIR/ktap.sh"
+
 _lab_ns=()
 _lab_pids=()
 _lab_exit_cmds=()
 
-ktap_plan() {
-	echo "TAP version 13"
-	echo "1..$1"
-}
-
-ktap_pass() {
-	_ktap_n=$((_ktap_n + 1)); _ktap_pass=$((_ktap_pass + 1))
-	echo "ok $_ktap_n $1"
-}
-
-ktap_fail() {
-	_ktap_n=$((_ktap_n + 1)); _ktap_fail=$((_ktap_fail + 1))
-	echo "not ok $_ktap_n $1"
-}
-
-ktap_skip() {
-	_ktap_n=$((_ktap_n + 1)); _ktap_skip=$((_ktap_skip + 1))
-	echo "ok $_ktap_n $1 # SKIP $2"
-}
-
-# check NAME CMD...: one case, passed when CMD succeeds.
-check() {
-	local name=$1
-	shift
-	if "$@"; then
-		ktap_pass "$name"
-	else
-		ktap_fail "$name"
-	fi
-}
-
-# debug_kernel: this is a kernel with kmemleak, KASAN and lockdep
-# (make check-debug), many times slower than a production one under TCG.
-debug_kernel() {
-	[ -e /sys/kernel/debug/kmemleak ]
-}
+# KSFT_MACHINE_SLOW=yes, as the kernel's selftests read it (vm.sh sets it
+# for the debug kernel, whose KASAN, lockdep and kmemleak make it many
+# times slower under TCG): a run where speed is not what is checked.
+: "${KSFT_MACHINE_SLOW:=no}"
 
 # timing_check NAME CMD...: like check, for a case that measures speed
-# (success rates under a flood, throughput): on a debug kernel its failure
-# is a skip that says so, since what that run looks for is a KASAN,
-# lockdep, kmemleak or UBSAN report, not speed.
+# (success rates under a flood, throughput): on a slow machine its failure
+# is an XFAIL that says so.
 timing_check() {
-	local name=$1
-	shift
-	if "$@"; then
-		ktap_pass "$name"
-	elif debug_kernel; then
-		ktap_skip "$name" "too slow on a debug kernel under TCG (see the numbers above)"
-	else
-		ktap_fail "$name"
-	fi
-}
-
-# diag TEXT: a KTAP comment; every line of TEXT gets its "# ".
-diag() {
-	local line
-	while IFS= read -r line; do
-		echo "# $line"
-	done <<<"$*"
-}
-
-ktap_finished() {
-	diag "totals: pass:$_ktap_pass fail:$_ktap_fail skip:$_ktap_skip"
-	if [ "$_ktap_fail" -gt 0 ]; then
-		exit $KSFT_FAIL
-	elif [ "$_ktap_pass" -eq 0 ] && [ "$_ktap_skip" -gt 0 ]; then
-		exit $KSFT_SKIP
-	fi
-	exit $KSFT_PASS
-}
-
-# skip_all REASON: nothing in this test can run here.
-skip_all() {
-	echo "TAP version 13"
-	echo "1..0 # SKIP $1"
-	exit $KSFT_SKIP
+	local why=""
+	[ "$KSFT_MACHINE_SLOW" = yes ] &&
+		why="KSFT_MACHINE_SLOW: too slow to judge speed (see the numbers above)"
+	check_xfail "$why" "$@"
 }
 
 require_root() {
@@ -131,15 +98,44 @@ ns_create() {
 	done
 }
 
-# veth_pair NS_A ADDR_A NS_B ADDR_B: connect two namespaces (addresses as
-# CIDR, IPv4 or IPv6; may be repeated with other names later).
+# veth_pair NS_A ADDRS_A NS_B ADDRS_B [DEV_A DEV_B]: connect two
+# namespaces with a veth (DEV_A in NS_A, default veth0; DEV_B in NS_B,
+# default veth1), each end up with its addresses (CIDR, IPv4 or IPv6, a
+# space-separated list).
 veth_pair() {
-	local a=$1 aa=$2 b=$3 ba=$4
-	ip link add veth0 netns "$a" type veth peer name veth1 netns "$b" || return 1
-	ip -n "$a" addr add "$aa" dev veth0 nodad 2>/dev/null || ip -n "$a" addr add "$aa" dev veth0
-	ip -n "$b" addr add "$ba" dev veth1 nodad 2>/dev/null || ip -n "$b" addr add "$ba" dev veth1
-	ip -n "$a" link set veth0 up
-	ip -n "$b" link set veth1 up
+	local a=$1 aa=$2 b=$3 ba=$4 da=${5:-veth0} db=${6:-veth1}
+	ip link add "$da" netns "$a" type veth peer name "$db" netns "$b" || return 1
+	dev_up "$a" "$da" "$aa" && dev_up "$b" "$db" "$ba"
+}
+
+# dev_up NS DEV ADDRS: DEV up with ADDRS (IPv6 ones without DAD).
+dev_up() {
+	local a dad
+	for a in $3; do
+		dad=""
+		[[ $a == *:* ]] && dad=nodad
+		ip -n "$1" addr add "$a" dev "$2" $dad || return 1
+	done
+	ip -n "$1" link set "$2" up
+}
+
+# craft_pair CRAFT TARGET: a veth from a namespace that sends crafted
+# segments (10.0.1.1, fd00:1::1 on veth0) to the one they are aimed at
+# (10.0.1.2, fd00:1::2 on veth1; its MAC in TARGET_MAC). CRAFT's own stack
+# sends no RST: it would answer what the crafted segments provoke, and its
+# RSTs would be counted too (or end a TIME_WAIT socket).
+craft_pair() {
+	veth_pair "$1" "10.0.1.1/24 fd00:1::1/64" "$2" "10.0.1.2/24 fd00:1::2/64" ||
+		return 1
+	TARGET_MAC=$(ip -n "$2" -br link show veth1 | awk '{ print $3 }')
+	ip netns exec "$1" nft -f - <<-EOF
+	table inet lab_no_rst {
+		chain out {
+			type filter hook output priority 0;
+			tcp flags rst drop
+		}
+	}
+	EOF
 }
 
 # bg NS CMD...: run CMD in NS in the background; killed at exit.
@@ -179,6 +175,7 @@ lab_cleanup() {
 		eval "$c" 2>/dev/null
 	done
 	ns_reset
+	rm -rf "$LAB_TMP"
 	# The pins last: the namespaces above took their hooks away first.
 	if [ -n "${PIN_NS:-}" ]; then
 		ip netns del "$PIN_NS" 2>/dev/null
@@ -230,33 +227,74 @@ wait_for() {
 	done
 }
 
-# sysctl path helpers: net.tcp_lab.NAME in namespace NS ("" = this one).
-lab_sysctl_path() {
-	echo "/proc/sys/net/tcp_lab/$1"
+# in_ns NS CMD...: CMD in namespace NS ("" = this one).
+in_ns() {
+	local ns=$1
+	shift
+	if [ -n "$ns" ]; then ip netns exec "$ns" "$@"; else "$@"; fi
 }
 
-ns_read() {
-	local ns=$1 file=$2
-	if [ -n "$ns" ]; then
-		ip netns exec "$ns" cat "$file"
-	else
-		cat "$file"
-	fi
+ns_read() {	# ns_read NS FILE
+	in_ns "$1" cat "$2"
 }
 
 # ns_write NS FILE VALUE: write like `echo VALUE > FILE`; status of write(2).
 ns_write() {
-	local ns=$1 file=$2 val=$3
-	if [ -n "$ns" ]; then
-		ip netns exec "$ns" bash -c 'printf "%s" "$1" > "$2"' _ "$val" "$file" 2>/dev/null
-	else
-		bash -c 'printf "%s" "$1" > "$2"' _ "$val" "$file" 2>/dev/null
-	fi
+	in_ns "$1" bash -c 'printf "%s" "$1" > "$2"' _ "$3" "$2" 2>/dev/null
+}
+
+# lab_set NS NAME VALUE, lab_get NS NAME: net.tcp_lab.NAME in NS.
+lab_set() {
+	ns_write "$1" "$LAB_SYSCTL/$2" "$3"
+}
+
+lab_get() {
+	ns_read "$1" "$LAB_SYSCTL/$2"
 }
 
 # counter NS NAME: a value from /proc/net/tcp_lab in NS ("" = this one).
 counter() {
 	ns_read "$1" /proc/net/tcp_lab | awk -v n="$2" '$1 == n { print $2; f = 1 } END { exit !f }'
+}
+
+# counters_snap NS: remember NS's counters; then counter_delta NS NAME is
+# NAME's growth since, and counters_moved NS [PREFIX] lists every counter
+# (named PREFIX*) that moved, as "name +delta ...".
+counters_snap() {
+	ns_read "$1" /proc/net/tcp_lab >"$LAB_TMP/snap.${1:-init}"
+}
+
+counter_delta() {
+	local now was
+	now=$(counter "$1" "$2") || return 1
+	was=$(awk -v n="$2" '$1 == n { print $2 }' "$LAB_TMP/snap.${1:-init}")
+	echo $((now - ${was:-0}))
+}
+
+counters_moved() {
+	ns_read "$1" /proc/net/tcp_lab | awk -v p="${2:-}" '
+		NR == FNR { a[$1] = $2; next }
+		index($1, p) == 1 && $2 != a[$1] { printf "%s%s +%d", s, $1, $2 - a[$1]; s = " " }
+	' "$LAB_TMP/snap.${1:-init}" -
+}
+
+# wait_listening NS PORT [SECONDS]: until a TCP socket listens on PORT.
+wait_listening() {
+	wait_for "${3:-10}" _lab_listening "$1" "$2"
+}
+
+_lab_listening() {
+	[ "$(ss_count "$1" listening "sport = :$2")" -gt 0 ]
+}
+
+# ss_count NS STATE [FILTER]: how many TCP sockets ss lists in STATE.
+ss_count() {
+	in_ns "$1" ss -tanH state "$2" ${3:+"$3"} | wc -l
+}
+
+# tx_packets NS DEV: packets DEV has sent.
+tx_packets() {
+	ip -n "$1" -s link show "$2" | awk '/TX:/ { getline; print $2 }'
 }
 
 # Kernel log: remember where it ends now, later show what was added.
@@ -331,17 +369,12 @@ trace_stop() {
 # router is needed: on the sender's own interface, TCP small queues would
 # keep the queue from ever filling. Offloads are off so segments are packets.
 dumbbell() {
-	local snd=$1 rtr=$2 rcv=$3 rate=$4 delay=$5 buf=$6 loss=${7:-0} d
-	ip link add s0 netns "$snd" type veth peer name r0 netns "$rtr" || return 1
-	ip link add r1 netns "$rtr" type veth peer name d0 netns "$rcv" || return 1
-	ip -n "$snd" addr add 10.0.3.1/24 dev s0
-	ip -n "$rtr" addr add 10.0.3.2/24 dev r0
-	ip -n "$rtr" addr add 10.0.4.1/24 dev r1
-	ip -n "$rcv" addr add 10.0.4.2/24 dev d0
-	for d in "$snd s0" "$rtr r0" "$rtr r1" "$rcv d0"; do
-		set -- $d
-		ip netns exec "$1" ethtool -K "$2" tso off gso off gro off >/dev/null 2>&1
-		ip -n "$1" link set "$2" up
+	local snd=$1 rtr=$2 rcv=$3 rate=$4 delay=$5 buf=$6 loss=${7:-0} ns dev
+	veth_pair "$snd" 10.0.3.1/24 "$rtr" 10.0.3.2/24 s0 r0 || return 1
+	veth_pair "$rtr" 10.0.4.1/24 "$rcv" 10.0.4.2/24 r1 d0 || return 1
+	for dev in "$snd s0" "$rtr r0" "$rtr r1" "$rcv d0"; do
+		read -r ns dev <<<"$dev"
+		ip netns exec "$ns" ethtool -K "$dev" tso off gso off gro off >/dev/null 2>&1
 	done
 	ip -n "$snd" route add default via 10.0.3.2
 	ip -n "$rcv" route add default via 10.0.4.1
@@ -360,4 +393,44 @@ dumbbell() {
 		}
 		NFT
 	fi
+}
+
+# flood_topology CLI SRV ATK: a client and an attacker, each on a link of
+# its own to the server.
+#
+#   CLI 10.0.1.1 [c0] --- [s0] 10.0.1.2 SRV 10.0.2.2 [s1] --- [a0] 10.0.2.1 ATK
+#
+# SYN-ACKs to spoofed sources follow SRV's default route back to ATK,
+# which does not forward them.
+flood_topology() {
+	veth_pair "$1" 10.0.1.1/24 "$2" 10.0.1.2/24 c0 s0 &&
+	veth_pair "$3" 10.0.2.1/24 "$2" 10.0.2.2/24 a0 s1 &&
+	ip -n "$2" route add default via 10.0.2.1
+}
+
+# nat_topology ROUTER SERVER CLIENT...: clients behind a masquerading
+# router, the server on its other side.
+#
+#   CLIENTi 10.0.i.1 [veth0] --- [vi] 10.0.i.254 ROUTER 10.0.9.254 [vs] --- [veth0] 10.0.9.1 SERVER
+#
+# Forwarded clients leave with the router's address; the router's own
+# connections (from any 10.0.9.0/24 address added to vs) keep theirs.
+nat_topology() {
+	local r=$1 s=$2 i=0 c
+	shift 2
+	veth_pair "$s" 10.0.9.1/24 "$r" 10.0.9.254/24 veth0 vs || return 1
+	for c in "$@"; do
+		i=$((i + 1))
+		veth_pair "$c" "10.0.$i.1/24" "$r" "10.0.$i.254/24" veth0 "v$i" &&
+			ip -n "$c" route add default via "10.0.$i.254" || return 1
+	done
+	ns_write "$r" /proc/sys/net/ipv4/ip_forward 1
+	ip netns exec "$r" nft -f - <<-EOF
+	table ip nat {
+		chain post {
+			type nat hook postrouting priority srcnat;
+			oifname "vs" ip saddr != 10.0.9.0/24 masquerade
+		}
+	}
+	EOF
 }

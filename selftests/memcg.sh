@@ -12,7 +12,6 @@
 #    to nobody.
 source "$(dirname "$0")/lib.sh"
 
-D=/proc/sys/net/tcp_lab
 CG=/sys/fs/cgroup
 NS_COUNT=20
 PEERS=400
@@ -20,7 +19,7 @@ PEERS=400
 require_root
 require_cmd ip python3 awk
 require_module
-HELPER=$(cd "$(dirname "$0")" && pwd)/tw_helper.py
+HELPER=$LAB_DIR/tw_helper.py
 
 if ! grep -q '^cgroup2 ' /proc/mounts; then
 	mount -t cgroup2 none "$CG" 2>/dev/null || skip_all "cannot mount cgroup2"
@@ -84,9 +83,10 @@ for i in $(seq "$PEERS"); do
 	srcs+="${srcs:+,}$a"
 done
 ip -n "$S" route add 10.100.0.0/15 dev veth1
-in_cg ip netns exec "$S" bash -c "printf 4096 > $D/tw_recycle_max_peers && printf 1 > $D/tw_recycle"
+in_cg ip netns exec "$S" bash -c \
+	"printf 4096 > $LAB_SYSCTL/tw_recycle_max_peers && printf 1 > $LAB_SYSCTL/tw_recycle"
 bg_in "$S" python3 "$HELPER" server 10.0.9.1 80 --close-first
-wait_for 10 bash -c "ip netns exec $S ss -tlnH '( sport = :80 )' | grep -q ."
+wait_listening "$S" 80
 sync
 slab0=$(stat_of slab_unreclaimable)
 ip netns exec "$C" python3 "$HELPER" connect 10.0.9.1 80 --wait-eof --src "$srcs" ||
@@ -99,6 +99,6 @@ diag "$peers peers remembered; cgroup slab_unreclaimable $slab0 -> $slab1 bytes"
 # flushed lazily, half of that each is the floor (uncharged: 0).
 check "peer_entries_charged_to_who_enabled_the_table" \
 	test "$peers" -ge $((PEERS * 9 / 10)) -a $((slab1 - slab0)) -ge $((peers * 28))
-ns_write "$S" "$D/tw_recycle" 0
+lab_set "$S" tw_recycle 0
 check "no_kernel_warnings" no_kernel_warnings
 ktap_finished

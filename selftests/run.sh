@@ -6,6 +6,8 @@
 # ./settings, its output indented with "# ", one "ok N selftests: tcp_lab: X"
 # line per program; exit 4 is a skip.
 cd "$(dirname "$0")" || exit 1
+# shellcheck source=ktap.sh
+source ./ktap.sh
 
 timeout_s=$(sed -n 's/^timeout=//p' settings 2>/dev/null)
 timeout_s=${timeout_s:-300}
@@ -21,21 +23,17 @@ else
 		sed -n 's/^TEST_PROGS *:= *//p')"
 fi
 
-echo "TAP version 13"
-echo "1..${#progs[@]}"
-n=0
-fail=0
+ktap_plan ${#progs[@]}
+[ "${KSFT_MACHINE_SLOW:-no}" = yes ] &&
+	echo "# KSFT_MACHINE_SLOW=yes: cases that judge speed report XFAIL when slow"
 for t in "${progs[@]}"; do
-	n=$((n + 1))
 	echo "# selftests: tcp_lab: $t"
 	timeout --kill-after=10 "$timeout_s" ./"$t" 2>&1 |
 		while IFS= read -r line; do printf '# %s\n' "$line"; done
 	rc=${PIPESTATUS[0]}
 	case $rc in
-	0)   echo "ok $n selftests: tcp_lab: $t" ;;
-	4)   echo "ok $n selftests: tcp_lab: $t # SKIP" ;;
-	124) echo "not ok $n selftests: tcp_lab: $t # TIMEOUT $timeout_s seconds"; fail=1 ;;
-	*)   echo "not ok $n selftests: tcp_lab: $t # exit=$rc"; fail=1 ;;
+	124) ktap_fail "selftests: tcp_lab: $t" "TIMEOUT $timeout_s seconds" ;;
+	*)   ktap_result "$rc" "selftests: tcp_lab: $t" "exit=$rc" ;;
 	esac
 done
-exit $fail
+[ "$_ktap_fail" = 0 ]

@@ -23,8 +23,7 @@ require_cmd ip iperf3 hping3 python3 nft rmmod insmod
 
 T=${STRESS_TIME:-15}
 if [ "$T" -ge 60 ]; then NS_COUNT=200 LOADS=20; else NS_COUNT=40 LOADS=5; fi
-D=/proc/sys/net/tcp_lab
-HELPER=$(dirname "$0")/tw_helper.py
+HELPER=$LAB_DIR/tw_helper.py
 # Tolerances for "back where it started", after caches are dropped: the
 # kernel's own caches (per-CPU page lists, page fragments, the direct map
 # split by module loads) do not all come back. Measured on 2 GiB guests:
@@ -60,12 +59,12 @@ meminfo_moved() {
 }
 
 all_features_on() {	# all_features_on NS PORTS
-	sc_set "$1" syncookie_ports "$2" &&
-	sc_set "$1" syncookie_mode 2 &&
-	sc_set "$1" tw_observe 1 &&
-	sc_set "$1" tw_rst_policy 1 &&
-	sc_set "$1" tw_recycle 1 &&
-	sc_set "$1" tw_timeout_ms 100
+	lab_set "$1" syncookie_ports "$2" &&
+	lab_set "$1" syncookie_mode 2 &&
+	lab_set "$1" tw_observe 1 &&
+	lab_set "$1" tw_rst_policy 1 &&
+	lab_set "$1" tw_recycle 1 &&
+	lab_set "$1" tw_timeout_ms 100
 }
 
 # Phase 1: LOADS times, two flows hold the module and rmmod must fail;
@@ -79,7 +78,7 @@ load_loop() {
 	tc -n "$L_CLI" qdisc add dev veth0 root netem delay 5ms rate 50mbit
 	bg_in "$L_SRV" iperf3 -s -B 10.0.9.2 -p 5201 >/dev/null 2>&1
 	bg_in "$L_SRV" iperf3 -s -B 10.0.9.2 -p 5202 >/dev/null 2>&1
-	wait_for 10 bash -c "ip netns exec $L_SRV ss -tlnH 'sport = :5202' | grep -q ."
+	wait_listening "$L_SRV" 5202
 	for i in $(seq "$LOADS"); do
 		[ -e /proc/net/tcp_lab ] || insmod "$TCPLAB_KO" || break
 		ip netns exec "$L_CLI" iperf3 -c 10.0.9.2 -p 5201 -C lab_cubic -t $ft >/dev/null 2>&1 &
@@ -111,15 +110,11 @@ ns_churn() {
 		ip netns add "$a" && ip netns add "$b" || break
 		ip -n "$a" link set lo up
 		ip -n "$b" link set lo up
-		ip link add veth0 netns "$a" type veth peer name veth1 netns "$b"
-		ip -n "$a" addr add 10.0.8.1/24 dev veth0
-		ip -n "$b" addr add 10.0.8.2/24 dev veth1
-		ip -n "$a" link set veth0 up
-		ip -n "$b" link set veth1 up
+		veth_pair "$a" 10.0.8.1/24 "$b" 10.0.8.2/24
 		all_features_on "$a" 7000 && all_features_on "$b" 7000 || break
 		ip netns exec "$b" python3 "$HELPER" server 10.0.8.2 7000 --close-first &
 		srv=$!
-		wait_for 5 bash -c "ip netns exec $b ss -tlnH 'sport = :7000' | grep -q ."
+		wait_listening "$b" 7000 5
 		out=$(ip netns exec "$a" python3 "$HELPER" churn 10.0.8.2 7000 0.3)
 		case $out in ok=0*) ;; ok=*) ok=$((ok + 1)) ;; esac
 		# Deleted with the server still listening and sockets in TIME_WAIT.
@@ -136,7 +131,7 @@ ns_churn() {
 # legitimate client checked at the end.
 flood_flip() {
 	local end flips=0 ports=(8000 8000,8001 8000-8100 $'\n' 1-65535)
-	sc_flood_topology || return 1
+	ns_create CLI SRV ATK && flood_topology "$CLI" "$SRV" "$ATK" || return 1
 	all_features_on "$SRV" 8000
 	ns_write "$SRV" /proc/sys/net/ipv4/tcp_syncookies 1
 	# Any address: the flood comes to 10.0.2.2, the client to 10.0.1.2.
@@ -144,19 +139,19 @@ flood_flip() {
 	sc_flood_start S 8000 flood
 	end=$(( $(date +%s) + T ))
 	while [ "$(date +%s)" -lt "$end" ]; do
-		sc_set "$SRV" syncookie_mode $((RANDOM % 3))
-		sc_set "$SRV" syncookie_threshold $((RANDOM % 100 + 1))
-		sc_set "$SRV" syncookie_drop_invalid $((RANDOM % 2))
-		sc_set "$SRV" syncookie_ports "${ports[RANDOM % ${#ports[@]}]}"
-		sc_set "$SRV" tw_observe $((RANDOM % 2))
-		sc_set "$SRV" tw_rst_policy $((RANDOM % 2))
-		sc_set "$SRV" tw_recycle $((RANDOM % 2))
-		sc_set "$SRV" tw_recycle_max_peers $((RANDOM % 4096 + 16))
-		sc_set "$SRV" tw_timeout_ms $((RANDOM % 2000))
+		lab_set "$SRV" syncookie_mode $((RANDOM % 3))
+		lab_set "$SRV" syncookie_threshold $((RANDOM % 100 + 1))
+		lab_set "$SRV" syncookie_drop_invalid $((RANDOM % 2))
+		lab_set "$SRV" syncookie_ports "${ports[RANDOM % ${#ports[@]}]}"
+		lab_set "$SRV" tw_observe $((RANDOM % 2))
+		lab_set "$SRV" tw_rst_policy $((RANDOM % 2))
+		lab_set "$SRV" tw_recycle $((RANDOM % 2))
+		lab_set "$SRV" tw_recycle_max_peers $((RANDOM % 4096 + 16))
+		lab_set "$SRV" tw_timeout_ms $((RANDOM % 2000))
 		flips=$((flips + 9))
 	done
-	sc_set "$SRV" syncookie_ports 8000
-	sc_set "$SRV" syncookie_mode 2
+	lab_set "$SRV" syncookie_ports 8000
+	lab_set "$SRV" syncookie_mode 2
 	diag "flood: ${T}s, $flips sysctl writes, $(counter "$SRV" syncookie_synack_sent) cookie SYN-ACKs"
 	sc_send "$CLI" 10.0.1.2 8000 --bytes 20000
 	local rc=$?
@@ -172,12 +167,12 @@ tw_churn() {
 	veth_pair "$T_CLI" 10.0.7.1/24 "$T_SRV" 10.0.7.2/24
 	local ns
 	for ns in "$T_CLI" "$T_SRV"; do
-		sc_set "$ns" tw_timeout_ms 100
-		sc_set "$ns" tw_recycle 1
-		sc_set "$ns" tw_observe 1
+		lab_set "$ns" tw_timeout_ms 100
+		lab_set "$ns" tw_recycle 1
+		lab_set "$ns" tw_observe 1
 	done
 	bg_in "$T_SRV" python3 "$HELPER" server 10.0.7.2 9000
-	wait_for 10 bash -c "ip netns exec $T_SRV ss -tlnH 'sport = :9000' | grep -q ."
+	wait_listening "$T_SRV" 9000
 	out=$(ip netns exec "$T_CLI" python3 "$HELPER" churn 10.0.7.2 9000 "$T")
 	diag "TIME_WAIT churn ${T}s: $out, early ends $(counter "$T_CLI" tw_timeout_killed) (client) $(counter "$T_SRV" tw_timeout_killed) (server)"
 	ns_reset

@@ -20,33 +20,33 @@ PORT=8080	# protected
 REF=8081	# not protected: the kernel's own handshake, for comparison
 
 defaults() {
-	[ "$(ns_read "$SRV" "$SC_SYSCTL/syncookie_mode")" = 0 ] &&
-	[ "$(ns_read "$SRV" "$SC_SYSCTL/syncookie_threshold")" = 50 ] &&
-	[ "$(ns_read "$SRV" "$SC_SYSCTL/syncookie_drop_invalid")" = 0 ] &&
-	[ -z "$(ns_read "$SRV" "$SC_SYSCTL/syncookie_ports")" ]
+	[ "$(lab_get "$SRV" syncookie_mode)" = 0 ] &&
+	[ "$(lab_get "$SRV" syncookie_threshold)" = 50 ] &&
+	[ "$(lab_get "$SRV" syncookie_drop_invalid)" = 0 ] &&
+	[ -z "$(lab_get "$SRV" syncookie_ports)" ]
 }
 
 # The list syntax proc_do_large_bitmap takes, read back in canonical form;
 # a bad list is refused and leaves the old one.
 ports_list() {
 	local v
-	sc_set "$SRV2" syncookie_ports "443,80,8000-8100" || return 1
-	v=$(ns_read "$SRV2" "$SC_SYSCTL/syncookie_ports")
+	lab_set "$SRV2" syncookie_ports "443,80,8000-8100" || return 1
+	v=$(lab_get "$SRV2" syncookie_ports)
 	[ "$v" = "80,443,8000-8100" ] || { diag "read back '$v'"; return 1; }
 	for bad in 65536 80-70000 abc 80,,443 -5; do
-		if sc_set "$SRV2" syncookie_ports "$bad"; then
+		if lab_set "$SRV2" syncookie_ports "$bad"; then
 			diag "accepted '$bad'"
 			return 1
 		fi
 	done
-	v=$(ns_read "$SRV2" "$SC_SYSCTL/syncookie_ports")
+	v=$(lab_get "$SRV2" syncookie_ports)
 	[ "$v" = "80,443,8000-8100" ] || { diag "changed to '$v'"; return 1; }
-	sc_set "$SRV2" syncookie_ports "0-65535" &&
-	[ "$(ns_read "$SRV2" "$SC_SYSCTL/syncookie_ports")" = "0-65535" ] &&
-	sc_set "$SRV2" syncookie_ports $'\n' &&
-	[ -z "$(ns_read "$SRV2" "$SC_SYSCTL/syncookie_ports")" ] ||
+	lab_set "$SRV2" syncookie_ports "0-65535" &&
+	[ "$(lab_get "$SRV2" syncookie_ports)" = "0-65535" ] &&
+	lab_set "$SRV2" syncookie_ports $'\n' &&
+	[ -z "$(lab_get "$SRV2" syncookie_ports)" ] ||
 		{ diag "full range or newline write"; return 1; }
-	sc_set "$SRV2" syncookie_ports "$PORT"
+	lab_set "$SRV2" syncookie_ports "$PORT"
 }
 
 # `nft list hooks` (nfnetlink_hook, 6.12 here) shows who hooks where.
@@ -57,24 +57,24 @@ has_hook() {
 hooks_follow_mode() {
 	has_hook "$SRV" || { diag "no hook in the enabled namespace"; return 1; }
 	! has_hook "$SRV2" || { diag "hook in a namespace with mode 0"; return 1; }
-	sc_set "$SRV" syncookie_mode 0
+	lab_set "$SRV" syncookie_mode 0
 	! has_hook "$SRV" || { diag "hook left after mode 0"; return 1; }
-	sc_set "$SRV" syncookie_mode 2 && has_hook "$SRV"
+	lab_set "$SRV" syncookie_mode 2 && has_hook "$SRV"
 }
 
 # handshake FAMILY PORT MSS: a transfer held open 2 s while both ends are
-# read with ss; leaves "server client" options in $SC_TMP/opts.
+# read with ss; leaves "server client" options in $LAB_TMP/opts.
 handshake() {
 	local addr=$1 port=$2 mss=$3 pid rc
 	ip netns exec "$CLI" python3 "$SC_PEER" send "$addr" "$port" \
-		--mss "$mss" --bytes 262144 --hold 2 >"$SC_TMP/send.out" 2>&1 &
+		--mss "$mss" --bytes 262144 --hold 2 >"$LAB_TMP/send.out" 2>&1 &
 	pid=$!
-	wait_for 10 bash -c "ip netns exec $SRV ss -tnH state established 'sport = :$port' | grep -q ."
-	sc_ss_opts "$SRV" "sport = :$port" >"$SC_TMP/opts"
-	sc_ss_opts "$CLI" "dport = :$port" >>"$SC_TMP/opts"
+	wait_for 10 eval '[ "$(ss_count "$SRV" established "sport = :$port")" -gt 0 ]'
+	sc_ss_opts "$SRV" "sport = :$port" >"$LAB_TMP/opts"
+	sc_ss_opts "$CLI" "dport = :$port" >>"$LAB_TMP/opts"
 	wait "$pid"
 	rc=$?
-	diag "$(head -c 300 "$SC_TMP/send.out")"
+	diag "$(head -c 300 "$LAB_TMP/send.out")"
 	return $rc
 }
 
@@ -83,51 +83,41 @@ ws_crossed() {
 	awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^wscale=/) s = substr($i, 8) }
 	     NR == 2 { for (i = 1; i <= NF; i++) if ($i ~ /^wscale=/) c = substr($i, 8) }
 	     END { split(s, a, ","); split(c, b, ",")
-		   exit !(s != "-" && a[1] == b[2] && a[2] == b[1]) }' "$SC_TMP/opts"
+		   exit !(s != "-" && a[1] == b[2] && a[2] == b[1]) }' "$LAB_TMP/opts"
 }
 
 # cookie_run FAMILY_ADDR MSS: transfer through the hook and a reference
 # transfer the kernel handles; $1 the address, $2 the MSS, $3 a label.
 cookie_run() {
 	local addr=$1 mss=$2 label=$3 syn ack est
-	sc_snap "$SRV"
+	counters_snap "$SRV"
 	check "${label}_transfer_through_cookie_digest_matches" \
 		handshake "$addr" "$PORT" "$mss"
-	cp "$SC_TMP/opts" "$SC_TMP/opts.hook"
-	syn=$(sc_delta "$SRV" syncookie_synack_sent)
-	ack=$(sc_delta "$SRV" syncookie_ack_valid)
-	est=$(sc_delta "$SRV" syncookie_established)
-	diag "$label: server/client via cookie: $(tr '\n' '|' <"$SC_TMP/opts.hook")"
+	cp "$LAB_TMP/opts" "$LAB_TMP/opts.hook"
+	syn=$(counter_delta "$SRV" syncookie_synack_sent)
+	ack=$(counter_delta "$SRV" syncookie_ack_valid)
+	est=$(counter_delta "$SRV" syncookie_established)
+	diag "$label: server/client via cookie: $(tr '\n' '|' <"$LAB_TMP/opts.hook")"
 	diag "$label: synack_sent +$syn ack_valid +$ack established +$est"
 	check "${label}_one_cookie_one_connection" \
 		test "$syn" = 1 -a "$ack" = 1 -a "$est" = 1
 
-	sc_snap "$SRV"
+	counters_snap "$SRV"
 	if handshake "$addr" "$REF" "$mss"; then
-		cp "$SC_TMP/opts" "$SC_TMP/opts.ref"
-		diag "$label: server/client by kernel: $(tr '\n' '|' <"$SC_TMP/opts.ref")"
+		cp "$LAB_TMP/opts" "$LAB_TMP/opts.ref"
+		diag "$label: server/client by kernel: $(tr '\n' '|' <"$LAB_TMP/opts.ref")"
 	else
-		: >"$SC_TMP/opts.ref"
+		: >"$LAB_TMP/opts.ref"
 	fi
 	check "${label}_unprotected_port_left_to_kernel" \
-		test "$(sc_delta "$SRV" syncookie_synack_sent)" = 0 -a \
-		     "$(sc_delta "$SRV" syncookie_syn_pass_unprotected)" = 1
+		test "$(counter_delta "$SRV" syncookie_synack_sent)" = 0 -a \
+		     "$(counter_delta "$SRV" syncookie_syn_pass_unprotected)" = 1
 }
 
 ktap_plan 24
 ns_create CLI SRV SRV2
-ip link add c0 netns "$CLI" type veth peer name s0 netns "$SRV"
-ip link add c1 netns "$CLI" type veth peer name s0 netns "$SRV2"
-ip -n "$CLI" addr add 10.0.1.1/24 dev c0
-ip -n "$CLI" addr add fd00:1::1/64 dev c0 nodad
-ip -n "$CLI" addr add 10.0.3.1/24 dev c1
-ip -n "$SRV" addr add 10.0.1.2/24 dev s0
-ip -n "$SRV" addr add fd00:1::2/64 dev s0 nodad
-ip -n "$SRV2" addr add 10.0.3.2/24 dev s0
-for l in "$CLI c0" "$CLI c1" "$SRV s0" "$SRV2 s0"; do
-	read -r n d <<<"$l"
-	ip -n "$n" link set "$d" up
-done
+veth_pair "$CLI" "10.0.1.1/24 fd00:1::1/64" "$SRV" "10.0.1.2/24 fd00:1::2/64"
+veth_pair "$CLI" 10.0.3.1/24 "$SRV2" 10.0.3.2/24 veth2 veth1
 # Different buffer ceilings give the two ends different window scales
 # (server 10, client 5, or 7 from 6.18), so a scale sent the wrong way
 # round shows.
@@ -157,72 +147,71 @@ dmesg_mark
 check "sysctl_defaults" defaults
 check "ports_list_with_ranges_and_bad_lists_refused" ports_list
 
-sc_set "$SRV" syncookie_ports "$PORT"
-sc_set "$SRV" syncookie_mode 2
-sc_set "$SRV2" syncookie_ports "$PORT"
-# An nft without kernel support lists nothing, even with our hook in place.
-if ip netns exec "$SRV" nft list hooks 2>/dev/null | grep -q .; then
-	check "hooks_only_in_namespaces_that_enable_them" hooks_follow_mode
-else
-	ktap_skip "hooks_only_in_namespaces_that_enable_them" \
-		"nft list hooks unsupported (no nfnetlink_hook in this kernel)"
-fi
+lab_set "$SRV" syncookie_ports "$PORT"
+lab_set "$SRV" syncookie_mode 2
+lab_set "$SRV2" syncookie_ports "$PORT"
+# Without nfnetlink_hook (Debian's 6.1 does not build it) nft lists no
+# hook at all, not even the pin namespace's nft chains: a known limit.
+why=""
+ip netns exec "$PIN_NS" nft list hooks 2>/dev/null | grep -q . ||
+	why="no nfnetlink_hook in this kernel: nft list hooks lists nothing"
+check_xfail "$why" "hooks_only_in_namespaces_that_enable_them" hooks_follow_mode
 
 for p in $PORT $REF; do
 	sc_server "$SRV" 0.0.0.0 "$p"
 	sc_server "$SRV" :: "$((p + 100))"
 done
 PORT6=$((PORT + 100)) REF6=$((REF + 100))
-sc_set "$SRV" syncookie_ports "$PORT,$PORT6"
+lab_set "$SRV" syncookie_ports "$PORT,$PORT6"
 
 # IPv4, timestamps on: MSS 1300, SACK, the crossed window scales, all as
 # the kernel's own handshake negotiates them.
 cookie_run 10.0.1.2 1300 v4
 check "v4_options_same_as_kernel_handshake" \
-	cmp -s <(head -n 1 "$SC_TMP/opts.hook") <(head -n 1 "$SC_TMP/opts.ref")
+	cmp -s <(head -n 1 "$LAB_TMP/opts.hook") <(head -n 1 "$LAB_TMP/opts.ref")
 check "v4_window_scales_crossed_and_mss_kept" bash -c "
 	[ $WS_CLI != $WS_SRV ] &&
-	grep -q '^ts=1 sack=1 ecn=0 wscale=$WS_CLI,$WS_SRV mss=1288\$' '$SC_TMP/opts.hook' &&
-	awk 'NR == 2' '$SC_TMP/opts.hook' | grep -q 'wscale=$WS_SRV,$WS_CLI'"
+	grep -q '^ts=1 sack=1 ecn=0 wscale=$WS_CLI,$WS_SRV mss=1288\$' '$LAB_TMP/opts.hook' &&
+	awk 'NR == 2' '$LAB_TMP/opts.hook' | grep -q 'wscale=$WS_SRV,$WS_CLI'"
 
 PORT=$PORT6 REF=$REF6 cookie_run fd00:1::2 1420 v6
 check "v6_options_same_as_kernel_handshake" \
-	cmp -s <(head -n 1 "$SC_TMP/opts.hook") <(head -n 1 "$SC_TMP/opts.ref")
-cp "$SC_TMP/opts.hook" "$SC_TMP/opts.v6"
+	cmp -s <(head -n 1 "$LAB_TMP/opts.hook") <(head -n 1 "$LAB_TMP/opts.ref")
+cp "$LAB_TMP/opts.hook" "$LAB_TMP/opts.v6"
 check "v6_window_scales_crossed_and_mss_kept" bash -c "
-	grep -q '^ts=1 sack=1 ecn=0 wscale=$WS_CLI,$WS_SRV mss=1408\$' '$SC_TMP/opts.v6'"
+	grep -q '^ts=1 sack=1 ecn=0 wscale=$WS_CLI,$WS_SRV mss=1408\$' '$LAB_TMP/opts.v6'"
 
 # Timestamps off at the client: nowhere to keep the options, only the MSS
 # survives (the kernel's own cookies behave the same).
 ip netns exec "$CLI" sysctl -qw net.ipv4.tcp_timestamps=0
 check "v4_no_timestamps_transfer" handshake 10.0.1.2 "$PORT" 1300
-diag "v4 without timestamps: $(tr '\n' '|' <"$SC_TMP/opts")"
+diag "v4 without timestamps: $(tr '\n' '|' <"$LAB_TMP/opts")"
 check "v4_no_timestamps_only_mss_survives" \
-	grep -q '^ts=0 sack=0 ecn=0 wscale=- mss=1300$' "$SC_TMP/opts"
+	grep -q '^ts=0 sack=0 ecn=0 wscale=- mss=1300$' "$LAB_TMP/opts"
 check "v6_no_timestamps_transfer" handshake fd00:1::2 "$PORT6" 1420
-diag "v6 without timestamps: $(tr '\n' '|' <"$SC_TMP/opts")"
+diag "v6 without timestamps: $(tr '\n' '|' <"$LAB_TMP/opts")"
 check "v6_no_timestamps_only_mss_survives" \
-	grep -q '^ts=0 sack=0 ecn=0 wscale=- mss=1420$' "$SC_TMP/opts"
+	grep -q '^ts=0 sack=0 ecn=0 wscale=- mss=1420$' "$LAB_TMP/opts"
 ip netns exec "$CLI" sysctl -qw net.ipv4.tcp_timestamps=1
 
 # ECN asked for by the client is kept in the cookie and negotiated.
 ip netns exec "$CLI" sysctl -qw net.ipv4.tcp_ecn=1
 handshake 10.0.1.2 "$PORT" 1300 >/dev/null
-diag "v4 with ECN: $(tr '\n' '|' <"$SC_TMP/opts")"
+diag "v4 with ECN: $(tr '\n' '|' <"$LAB_TMP/opts")"
 check "ecn_negotiated_through_cookie" bash -c "
-	[ \$(grep -c ' ecn=1 ' '$SC_TMP/opts') = 2 ]"
+	[ \$(grep -c ' ecn=1 ' '$LAB_TMP/opts') = 2 ]"
 ip netns exec "$CLI" sysctl -qw net.ipv4.tcp_ecn=2
 
 # With net.ipv4.tcp_syncookies=0 the listener would ignore our cookies: the
 # hook lets the SYN through (and counts it) instead of leaving the client
 # with a handshake that cannot complete.
 ip netns exec "$SRV" sysctl -qw net.ipv4.tcp_syncookies=0
-sc_snap "$SRV"
+counters_snap "$SRV"
 check "kernel_cookies_off_connection_still_works" \
 	sc_send "$CLI" 10.0.1.2 "$PORT" --bytes 1000
 check "kernel_cookies_off_syn_passed_and_counted" \
-	test "$(sc_delta "$SRV" syncookie_syn_pass_kernel_off)" = 1 -a \
-	     "$(sc_delta "$SRV" syncookie_synack_sent)" = 0
+	test "$(counter_delta "$SRV" syncookie_syn_pass_kernel_off)" = 1 -a \
+	     "$(counter_delta "$SRV" syncookie_synack_sent)" = 0
 ip netns exec "$SRV" sysctl -qw net.ipv4.tcp_syncookies=1
 
 # A namespace with the module but without the feature: nothing counted.

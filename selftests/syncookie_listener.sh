@@ -16,7 +16,7 @@ require_cmd ip python3
 require_module
 sc_pin_static_keys
 
-LISTENER=$SC_TMP/listener.py
+LISTENER=$LAB_TMP/listener.py
 cat >"$LISTENER" <<'EOF'
 import socket, struct, sys, time
 family, addr, port, kind = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
@@ -67,16 +67,14 @@ except OSError:
 }
 
 ns_create CLI SRV
-veth_pair "$CLI" 10.0.1.1/24 "$SRV" 10.0.1.2/24
-ip -n "$CLI" addr add fd00:1::1/64 dev veth0 nodad
-ip -n "$SRV" addr add fd00:1::2/64 dev veth1 nodad
-sc_set "$SRV" syncookie_ports "8000-8099"
+veth_pair "$CLI" "10.0.1.1/24 fd00:1::1/64" "$SRV" "10.0.1.2/24 fd00:1::2/64"
+lab_set "$SRV" syncookie_ports "8000-8099"
 ns_write "$SRV" /proc/sys/net/ipv4/tcp_syncookies 1
-sc_set "$SRV" syncookie_mode 2
+lab_set "$SRV" syncookie_mode 2
 
 # listener NAME FAMILY ADDR PORT KIND [PEER]
 listener() {
-	local out=$SC_TMP/l.$4
+	local out=$LAB_TMP/l.$4
 	bg_in "$SRV" python3 "$LISTENER" "$2" "$3" "$4" "$5" "${6:-}" >"$out" 2>&1
 	wait_for 10 grep -q listening "$out" || { diag "$1: $(cat "$out")"; return 1; }
 }
@@ -84,10 +82,10 @@ listener() {
 # refused NAME ADDR PORT COUNTER: no connection, no SYN-ACK, counted.
 refused() {
 	local got sent why
-	sc_snap "$SRV"
+	counters_snap "$SRV"
 	if connects "$CLI" "$2" "$3"; then got=connected; else got="timed out"; fi
-	sent=$(sc_delta "$SRV" syncookie_synack_sent)
-	why=$(sc_delta "$SRV" "$4")
+	sent=$(counter_delta "$SRV" syncookie_synack_sent)
+	why=$(counter_delta "$SRV" "$4")
 	diag "$1: $got, SYN-ACKs from the hook +$sent, $4 +$why"
 	[ "$got" = "timed out" ] && [ "$sent" = 0 ] && [ "$why" -ge 1 ]
 }
@@ -123,11 +121,11 @@ if [ $have_xfrm = 1 ]; then
 else
 	ktap_skip "ipsec_policy_not_met_not_answered" "ip xfrm policy not available (xfrm_user?)"
 fi
-sc_snap "$SRV"
+counters_snap "$SRV"
 connects "$CLI" 10.0.1.2 8006
 rc=$?
-diag "plain listener: connect rc $rc, SYN-ACKs from the hook +$(sc_delta "$SRV" syncookie_synack_sent)"
+diag "plain listener: connect rc $rc, SYN-ACKs from the hook +$(counter_delta "$SRV" syncookie_synack_sent)"
 check "plain_listener_still_answered" \
-	test "$rc" = 0 -a "$(sc_delta "$SRV" syncookie_synack_sent)" -ge 1
+	test "$rc" = 0 -a "$(counter_delta "$SRV" syncookie_synack_sent)" -ge 1
 check "no_kernel_warnings" no_kernel_warnings
 ktap_finished

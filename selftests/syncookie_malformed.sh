@@ -17,7 +17,7 @@ require_module
 python3 -c 'import scapy' 2>/dev/null || skip_all "scapy not installed"
 sc_pin_static_keys
 
-CRAFT="$SC_DIR/syncookie_craft.py"
+CRAFT="$LAB_DIR/syncookie_craft.py"
 
 craft() {	# craft ARGS...: run the crafting helper in the client namespace
 	ip netns exec "$CLI" python3 "$CRAFT" "$@"
@@ -28,7 +28,7 @@ expect() {
 	local kv name want got rc=0
 	for kv in "$@"; do
 		name=${kv%=*} want=${kv#*=}
-		got=$(sc_delta "$SRV" "syncookie_$name")
+		got=$(counter_delta "$SRV" "syncookie_$name")
 		[ "$got" = "$want" ] || { diag "$name: +$got, want +$want"; rc=1; }
 	done
 	return $rc
@@ -39,15 +39,15 @@ ns_create CLI SRV
 veth_pair "$CLI" 10.0.1.1/24 "$SRV" 10.0.1.2/24
 ip -n "$CLI" addr add fd00:1::1/64 dev veth0 nodad
 ip -n "$SRV" addr add fd00:1::2/64 dev veth1 nodad
-sc_set "$SRV" syncookie_ports "8080"
-sc_set "$SRV" syncookie_mode 2
+lab_set "$SRV" syncookie_ports "8080"
+lab_set "$SRV" syncookie_mode 2
 sc_server "$SRV" :: 8080
 dmesg_mark
 
 for fam in v4 v6; do
 	if [ $fam = v4 ]; then dst=10.0.1.2; else dst=fd00:1::2; fi
 
-	sc_snap "$SRV"
+	counters_snap "$SRV"
 	out=$(craft handshake "$dst" 8080)
 	rc=$?
 	diag "$fam by hand: $out"
@@ -55,7 +55,7 @@ for fam in v4 v6; do
 	check "${fam}_wrong_cookie_refused_right_cookie_established" \
 		expect synack_sent=1 ack_invalid=1 ack_valid=1 established=1
 
-	sc_snap "$SRV"
+	counters_snap "$SRV"
 	diag "$fam sent: $(craft malformed "$dst" 8080 | tr '\n' ' ')"
 	sleep 0.5
 	if [ $fam = v4 ]; then
@@ -71,7 +71,7 @@ for fam in v4 v6; do
 			expect malformed=4 syn_seen=5 syn_pass_malformed=3 \
 			       syn_dropped=2 synack_sent=0
 		check "v6_fragments_counted" \
-			bash -c "[ $(sc_delta "$SRV" syncookie_fragments) -ge 4 ]"
+			bash -c "[ $(counter_delta "$SRV" syncookie_fragments) -ge 4 ]"
 	fi
 done
 

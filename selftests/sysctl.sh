@@ -10,36 +10,11 @@ require_root
 require_cmd ip
 require_module
 
-D=/proc/sys/net/tcp_lab
-# name default min max
-ENTRIES=(
-	"reno_beta 512 1 1023"
-	"init_ssthresh 0 0 1048576"
-	"cubic_beta 717 1 1023"
-	"cubic_c 410 1 4096"
-	"cubic_fast_convergence 1 0 1"
-	"cubic_reno_friendly 1 0 1"
-	"cubic_hystart 1 0 2"
-	"cubic_hspp_min_rtt_thresh_us 4000 0 65535"
-	"cubic_hspp_max_rtt_thresh_us 16000 0 65535"
-	"cubic_hspp_rtt_divisor 8 1 255"
-	"cubic_hspp_n_rtt_sample 8 1 255"
-	"cubic_hspp_css_growth_divisor 4 1 255"
-	"cubic_hspp_css_rounds 5 1 255"
-	"syncookie_mode 0 0 2"
-	"syncookie_threshold 50 1 100"
-	"syncookie_drop_invalid 0 0 1"
-	"tw_observe 0 0 1"
-	"tw_rst_policy 0 0 1"
-	"tw_recycle 0 0 1"
-	"tw_recycle_max_peers 4096 16 65536"
-	"tw_recycle_expiry_s 60 1 3600"
-	"tw_timeout_ms 0 0 60000"
-)
+D=$LAB_SYSCTL
 
 all_defaults() {
 	local ns=$1 e name def v
-	for e in "${ENTRIES[@]}"; do
+	for e in "${LAB_SYSCTLS[@]}"; do
 		read -r name def _ _ <<<"$e"
 		v=$(ns_read "$ns" "$D/$name") || { diag "$name missing in '${ns:-init_net}'"; return 1; }
 		[ "$v" = "$def" ] || { diag "$name=$v, want $def in '${ns:-init_net}'"; return 1; }
@@ -75,7 +50,7 @@ accept() {
 
 bounds() {
 	local e name def min max bad
-	for e in "${ENTRIES[@]}"; do
+	for e in "${LAB_SYSCTLS[@]}"; do
 		read -r name def min max <<<"$e"
 		accept "$name" "$min" && accept "$name" "$max" || {
 			diag "$name rejects a bound"; return 1; }
@@ -88,7 +63,7 @@ bounds() {
 
 garbage() {
 	local e name bad
-	for e in "${ENTRIES[@]}"; do
+	for e in "${LAB_SYSCTLS[@]}"; do
 		read -r name _ <<<"$e"
 		for bad in abc 12abc 0x1z - $'\x01'; do
 			reject "$name" "$bad" || return 1

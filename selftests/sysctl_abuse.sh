@@ -10,28 +10,16 @@
 # a lab_cubic flow runs between them. No kernel warning.
 source "$(dirname "$0")/lib.sh"
 
-D=/proc/sys/net/tcp_lab
+D=$LAB_SYSCTL
 SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 
-# Bounds README.md documents; entries not listed are only checked to read
-# back as one integer (or, for *_ports, as a port list).
-declare -A LO=([reno_beta]=1 [init_ssthresh]=0 [cubic_beta]=1 [cubic_c]=1
-	[cubic_fast_convergence]=0 [cubic_reno_friendly]=0 [cubic_hystart]=0
-	[cubic_hspp_min_rtt_thresh_us]=0 [cubic_hspp_max_rtt_thresh_us]=0
-	[cubic_hspp_rtt_divisor]=1 [cubic_hspp_n_rtt_sample]=1
-	[cubic_hspp_css_growth_divisor]=1 [cubic_hspp_css_rounds]=1
-	[syncookie_mode]=0 [syncookie_threshold]=1 [syncookie_drop_invalid]=0
-	[tw_observe]=0 [tw_rst_policy]=0 [tw_recycle]=0
-	[tw_recycle_max_peers]=16 [tw_recycle_expiry_s]=1 [tw_timeout_ms]=0)
-declare -A HI=([reno_beta]=1023 [init_ssthresh]=1048576 [cubic_beta]=1023
-	[cubic_c]=4096 [cubic_fast_convergence]=1 [cubic_reno_friendly]=1
-	[cubic_hystart]=2 [cubic_hspp_min_rtt_thresh_us]=65535
-	[cubic_hspp_max_rtt_thresh_us]=65535 [cubic_hspp_rtt_divisor]=255
-	[cubic_hspp_n_rtt_sample]=255 [cubic_hspp_css_growth_divisor]=255
-	[cubic_hspp_css_rounds]=255 [syncookie_mode]=2 [syncookie_threshold]=100
-	[syncookie_drop_invalid]=1 [tw_observe]=1 [tw_rst_policy]=1
-	[tw_recycle]=1 [tw_recycle_max_peers]=65536 [tw_recycle_expiry_s]=3600
-	[tw_timeout_ms]=60000)
+# Bounds README.md documents (lib.sh); entries not listed are only checked
+# to read back as one integer (or, for *_ports, as a port list).
+declare -A LO HI
+for e in "${LAB_SYSCTLS[@]}"; do
+	read -r name _ lo hi <<<"$e"
+	LO[$name]=$lo HI[$name]=$hi
+done
 
 # valid_ports TEXT: a list as the kernel prints it, on one line: ascending,
 # disjoint, non-adjacent ports and ranges within 0..65535.

@@ -11,7 +11,6 @@
 # close to its slowest with A idle.
 source "$(dirname "$0")/lib.sh"
 
-D=/proc/sys/net/tcp_lab
 WRITES=200
 
 require_root
@@ -20,7 +19,7 @@ require_module
 
 # time_writes NS: median and 90th percentile of WRITES writes, in us.
 time_writes() {
-	ip netns exec "$1" python3 - "$D" "$WRITES" <<'EOF'
+	ip netns exec "$1" python3 - "$LAB_SYSCTL" "$WRITES" <<'EOF'
 import os, sys, time
 d, n = sys.argv[1], int(sys.argv[2])
 lat = []
@@ -49,20 +48,10 @@ ns_create A
 [ "$old_child" = none ] ||
 	echo "$old_child" >/proc/sys/net/ipv4/tcp_child_ehash_entries
 ns_create B
-ns_write "$B" "$D/tw_rst_policy" 1
-ns_write "$B" "$D/syncookie_mode" 1
+lab_set "$B" tw_rst_policy 1
+lab_set "$B" syncookie_mode 1
 # A FIN_WAIT2 timewait socket in A, so its sweep walks the hash.
-ip netns exec "$A" python3 -c '
-import socket, time
-ls = socket.socket()
-ls.bind(("127.0.0.1", 7000))
-ls.listen(8)
-c = socket.create_connection(("127.0.0.1", 7000))
-s, _ = ls.accept()
-c.close()
-time.sleep(600)
-' &
-_lab_pids+=($!)
+bg_in "$A" python3 "$LAB_DIR/tw_helper.py" loopback 7000 --hold >/dev/null
 
 read -r idle_med idle_p90 idle_max <<<"$(time_writes "$B")"
 
@@ -106,9 +95,9 @@ check "other_namespace_writes_do_not_wait" \
 	test "$busy_max" -le $(( idle_max * 5 + 5000 ))
 check "no_kernel_warnings" no_kernel_warnings
 # Nothing of A's loop is left half done: it can still be switched off.
-ns_write "$A" "$D/syncookie_mode" 0
-ns_write "$A" "$D/tw_recycle" 0
-ns_write "$A" "$D/tw_timeout_ms" 0
+lab_set "$A" syncookie_mode 0
+lab_set "$A" tw_recycle 0
+lab_set "$A" tw_timeout_ms 0
 check "looping_namespace_left_consistent" \
-	test "$(ns_read "$A" "$D/syncookie_mode") $(ns_read "$A" "$D/tw_recycle") $(ns_read "$A" "$D/tw_timeout_ms")" = "0 0 0"
+	test "$(lab_get "$A" syncookie_mode) $(lab_get "$A" tw_recycle) $(lab_get "$A" tw_timeout_ms)" = "0 0 0"
 ktap_finished

@@ -14,44 +14,15 @@ require_cmd ip ss nft python3
 require_module
 python3 -c 'import scapy.layers.inet' 2>/dev/null || skip_all "python3 scapy not installed"
 
-HELPER=$(cd "$(dirname "$0")" && pwd)/tw_helper.py
-D=/proc/sys/net/tcp_lab
+HELPER=$LAB_DIR/tw_helper.py
 KINDS="syn rst fin ack data"
 PORT=8080
 
 ns_create P T
-veth_pair "$P" 10.0.1.1/24 "$T" 10.0.1.2/24 || skip_all "cannot create veth"
-ip -n "$P" addr add fd00:1::1/64 dev veth0 nodad
-ip -n "$T" addr add fd00:1::2/64 dev veth1 nodad
-T_MAC=$(ip -n "$T" -br link show veth1 | awk '{ print $3 }')
-# The crafting side's own stack must not answer the timewait socket's ACKs
-# with RSTs of its own: they would be counted (and could kill it).
-ip netns exec "$P" nft -f - <<'EOF'
-table inet lab {
-	chain out {
-		type filter hook output priority 0;
-		tcp flags rst drop
-	}
-}
-EOF
-
-# counters NS: "name value" for every tw_ counter, sorted.
-counters() {
-	ns_read "$1" /proc/net/tcp_lab | grep '^tw_' | sort
-}
-
-# delta BEFORE AFTER: "name +N" for every counter that moved.
-delta() {
-	awk 'NR == FNR { b[$1] = $2; next }
-	     $2 != b[$1] { printf "%s +%d\n", $1, $2 - b[$1] }' <(echo "$1") <(echo "$2")
-}
+craft_pair "$P" "$T" || skip_all "cannot create veth"
 
 tw_in_ss() {	# TIME_WAIT sockets on PORT in T, as ss sees them
-	ip netns exec "$T" ss -tanH state time-wait "( sport = :$PORT )" | wc -l
-}
-
-fw2_in_ss() {
-	ip netns exec "$T" ss -tanH state fin-wait-2 "( sport = :$PORT )" | wc -l
+	ss_count "$T" time-wait "sport = :$PORT"
 }
 
 # start_craft MODE: a one-shot server in T that closes first, and the
@@ -59,10 +30,9 @@ fw2_in_ss() {
 start_craft() {
 	bg_in "$T" python3 "$HELPER" server 10.0.1.2 "$PORT" --close-first --once
 	server_pid=${_lab_pids[-1]}
-	wait_for 10 bash -c "ip netns exec $T ss -tlnH '( sport = :$PORT )' | grep -q ." ||
-		return 1
+	wait_listening "$T" "$PORT" || return 1
 	coproc CRAFT { ip netns exec "$P" python3 "$HELPER" craft veth0 \
-		10.0.1.1 10.0.1.2 "$PORT" "$T_MAC" --mode "$1" 2>&1; }
+		10.0.1.1 10.0.1.2 "$PORT" "$TARGET_MAC" --mode "$1" 2>&1; }
 	_lab_pids+=("$CRAFT_PID")
 	local line
 	read -r -t 120 line <&"${CRAFT[0]}" || { diag "craft helper: no answer"; return 1; }
@@ -83,9 +53,9 @@ stop_craft() {
 # other's (tw_timeout_ms at its smallest).
 flush_tw() {
 	sleep 0.2
-	ns_write "$T" "$D/tw_timeout_ms" 1
-	wait_for 5 bash -c "ip netns exec $T ss -tanH state time-wait | awk 'END { exit NR }'"
-	ns_write "$T" "$D/tw_timeout_ms" 0
+	lab_set "$T" tw_timeout_ms 1
+	wait_for 5 eval '[ "$(ss_count "$T" time-wait)" = 0 ]'
+	lab_set "$T" tw_timeout_ms 0
 }
 
 # send KIND [OFFSET [badsum]]: one crafted segment; wait until it is sent
@@ -110,13 +80,12 @@ offset_tw() {
 
 # observe PREFIX MODE: each kind moves PREFIX_KIND by one and nothing else.
 observe() {
-	local prefix=$1 mode=$2 k before after d off ok=0
+	local prefix=$1 mode=$2 k d off ok=0
 	for k in $KINDS; do
-		before=$(counters "$T")
 		if [ "$mode" = tw ]; then off=$(offset_tw "$k"); else off=1000000; fi
+		counters_snap "$T"
 		send "$k" "$off" || { diag "$k: send failed"; return 1; }
-		after=$(counters "$T")
-		d=$(delta "$before" "$after")
+		d=$(counters_moved "$T" tw_)
 		if [ "$d" != "${prefix}_$k +1" ]; then
 			diag "$k: counters moved: ${d:-nothing}"
 			ok=1
@@ -126,11 +95,10 @@ observe() {
 }
 
 bad_checksum() {
-	local before after d
-	before=$(counters "$T")
+	local d
+	counters_snap "$T"
 	send ack 0 badsum || return 1
-	after=$(counters "$T")
-	d=$(delta "$before" "$after")
+	d=$(counters_moved "$T" tw_)
 	[ "$d" = "tw_csum_errors +1" ] || { diag "moved: ${d:-nothing}"; return 1; }
 }
 
@@ -138,14 +106,14 @@ bad_checksum() {
 # 0 yes, 1 no, 2 the case could not be set up.
 rst_kills() {
 	local policy=$1 off=$2 rc
-	ns_write "$T" "$D/tw_rst_policy" "$policy"
+	lab_set "$T" tw_rst_policy "$policy"
 	if start_craft tw && [ "$(tw_in_ss)" = 1 ] && send rst "$off"; then
 		if [ "$(tw_in_ss)" = 0 ]; then rc=0; else rc=1; fi
 	else
 		rc=2
 	fi
 	stop_craft
-	ns_write "$T" "$D/tw_rst_policy" 0
+	lab_set "$T" tw_rst_policy 0
 	return $rc
 }
 
@@ -155,12 +123,12 @@ gauge_follows_ss() {
 		ip netns exec "$P" python3 "$HELPER" connect 10.0.1.2 8081 --wait-eof || return 1
 	done
 	sleep 0.3
-	n=$(ip netns exec "$T" ss -tanH state time-wait | wc -l)
+	n=$(ss_count "$T" time-wait)
 	g=$(counter "$T" tw_count)
 	diag "8 connections: ss time-wait $n, tw_count $g"
 	[ "$n" = 8 ] && [ "$g" = 8 ] || return 1
 	flush_tw
-	n=$(ip netns exec "$T" ss -tanH state time-wait | wc -l)
+	n=$(ss_count "$T" time-wait)
 	g=$(counter "$T" tw_count)
 	diag "after tw_timeout_ms=1: ss time-wait $n, tw_count $g"
 	[ "$n" = 0 ] && [ "$g" = 0 ]
@@ -171,7 +139,7 @@ gauge_follows_ss() {
 ipv6_syn_counted() {
 	local before after
 	bg_in "$T" python3 "$HELPER" server fd00:1::2 8082 --close-first
-	wait_for 10 bash -c "ip netns exec $T ss -tlnH '( sport = :8082 )' | grep -q ." || return 1
+	wait_listening "$T" 8082 || return 1
 	ip netns exec "$P" python3 "$HELPER" connect fd00:1::2 8082 --sport 40001 --wait-eof || return 1
 	sleep 0.3
 	before=$(counter "$T" tw_syn)
@@ -182,7 +150,7 @@ ipv6_syn_counted() {
 }
 
 ktap_plan 10
-ns_write "$T" "$D/tw_observe" 1
+lab_set "$T" tw_observe 1
 
 if start_craft tw; then
 	check "tw_count_is_1_with_one_time_wait_socket" \
@@ -198,7 +166,7 @@ else
 	done
 fi
 
-if start_craft fw2 && [ "$(fw2_in_ss)" = 1 ]; then
+if start_craft fw2 && [ "$(ss_count "$T" fin-wait-2 "sport = :$PORT")" = 1 ]; then
 	check "each_kind_at_fin_wait2_counted_once" observe tw_fw2 fw2
 else
 	ktap_fail "each_kind_at_fin_wait2_counted_once"
@@ -223,7 +191,7 @@ done
 check "out_of_window_rst_never_kills" test $ok = 0
 
 bg_in "$T" python3 "$HELPER" server 10.0.1.2 8081 --close-first
-wait_for 10 bash -c "ip netns exec $T ss -tlnH '( sport = :8081 )' | grep -q ."
+wait_listening "$T" 8081
 check "tw_count_follows_ss" gauge_follows_ss
 check "ipv6_syn_at_time_wait_counted" ipv6_syn_counted
 ktap_finished

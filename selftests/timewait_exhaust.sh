@@ -21,27 +21,25 @@ require_root
 require_cmd ip ss python3
 require_module
 
-HELPER=$(cd "$(dirname "$0")" && pwd)/tw_helper.py
-D=/proc/sys/net/tcp_lab
+HELPER=$LAB_DIR/tw_helper.py
 SECONDS_EACH=${TW_EXHAUST_SECONDS:-4}
 
 ns_create C S
 veth_pair "$C" 10.0.1.1/24 "$S" 10.0.1.2/24 || skip_all "cannot create veth"
 ns_write "$C" /proc/sys/net/ipv4/ip_local_port_range "40000 40099"
 bg_in "$S" python3 "$HELPER" server 10.0.1.2 9000
-wait_for 10 bash -c "ip netns exec $S ss -tlnH '( sport = :9000 )' | grep -q ." ||
-	skip_all "server did not start"
+wait_listening "$S" 9000 || skip_all "server did not start"
 reuse0=$(ns_read "$C" /proc/sys/net/ipv4/tcp_tw_reuse)
 
 # run NAME REUSE TIMEOUT_MS RST_POLICY: churn from a clean client; sets
 # ok_NAME, failed_NAME, killed_NAME.
 run() {
 	local name=$1 out k0 k1 r0
-	ns_write "$C" "$D/tw_timeout_ms" 1
-	wait_for 5 test "$(counter "$C" tw_count)" = 0
+	lab_set "$C" tw_timeout_ms 1
+	wait_for 5 eval '[ "$(counter "$C" tw_count)" = 0 ]'
 	ns_write "$C" /proc/sys/net/ipv4/tcp_tw_reuse "$2"
-	ns_write "$C" "$D/tw_timeout_ms" "$3"
-	ns_write "$C" "$D/tw_rst_policy" "$4"
+	lab_set "$C" tw_timeout_ms "$3"
+	lab_set "$C" tw_rst_policy "$4"
 	k0=$(counter "$C" tw_timeout_killed)
 	r0=$(counter "$C" tw_rst_dropped)
 	out=$(ip netns exec "$C" python3 "$HELPER" churn 10.0.1.2 9000 "$SECONDS_EACH")
@@ -60,8 +58,8 @@ run tw_reuse_1 1 0 0
 run timeout_1000 "$reuse0" 1000 0
 run timeout_100 "$reuse0" 100 0
 run rst_policy_1 "$reuse0" 0 1
-ns_write "$C" "$D/tw_timeout_ms" 0
-ns_write "$C" "$D/tw_rst_policy" 0
+lab_set "$C" tw_timeout_ms 0
+lab_set "$C" tw_rst_policy 0
 ns_write "$C" /proc/sys/net/ipv4/tcp_tw_reuse "$reuse0"
 
 ktap_plan 6

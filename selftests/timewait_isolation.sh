@@ -13,20 +13,11 @@ require_root
 require_cmd ip ss python3
 require_module
 
-HELPER=$(cd "$(dirname "$0")" && pwd)/tw_helper.py
-D=/proc/sys/net/tcp_lab
+HELPER=$LAB_DIR/tw_helper.py
 
 ns_create CL A B
-ip link add veth0 netns "$CL" type veth peer name veth0 netns "$A"
-ip link add veth1 netns "$CL" type veth peer name veth0 netns "$B"
-ip -n "$CL" addr add 10.0.1.1/24 dev veth0
-ip -n "$CL" addr add 10.0.2.1/24 dev veth1
-ip -n "$A" addr add 10.0.1.2/24 dev veth0
-ip -n "$B" addr add 10.0.2.2/24 dev veth0
-for l in "$CL veth0" "$CL veth1" "$A veth0" "$B veth0"; do
-	read -r ns dev <<<"$l"
-	ip -n "$ns" link set "$dev" up
-done
+veth_pair "$CL" 10.0.1.1/24 "$A" 10.0.1.2/24
+veth_pair "$CL" 10.0.2.1/24 "$B" 10.0.2.2/24 veth2 veth1
 # TSvals from the millisecond clock, no per-connection random offset: the
 # servers' tw_recycle must not refuse this client (timewait_recycle.sh
 # covers that).
@@ -34,7 +25,7 @@ ns_write "$CL" /proc/sys/net/ipv4/tcp_timestamps 2
 
 serve() {	# serve NS ADDR: a server that closes first (it holds TIME_WAIT)
 	bg_in "$1" python3 "$HELPER" server "$2" 80 --close-first
-	wait_for 10 bash -c "ip netns exec $1 ss -tlnH '( sport = :80 )' | grep -q ."
+	wait_listening "$1" 80
 }
 
 connect() {	# connect ADDR [--sport P]: one connection from CL
@@ -59,7 +50,7 @@ tw_counters_zero() {
 quiet_neighbour() {
 	local i
 	for f in tw_observe tw_rst_policy tw_recycle; do
-		ns_write "$A" "$D/$f" 1
+		lab_set "$A" "$f" 1
 	done
 	connect_twice 10.0.1.2 41000 || return 1
 	connect_twice 10.0.2.2 41001 || return 1
@@ -69,7 +60,7 @@ quiet_neighbour() {
 	[ "$(counter "$A" tw_syn)" = 1 ] || return 1
 	tw_counters_zero "$B" || return 1
 	# A's shortened TIME_WAIT must not reach B's sockets.
-	ns_write "$A" "$D/tw_timeout_ms" 100
+	lab_set "$A" tw_timeout_ms 100
 	sleep 1
 	diag "after A's tw_timeout_ms=100 and 1 s: A tw_count $(counter "$A" tw_count)," \
 	     "B tw_count $(counter "$B" tw_count)"
@@ -81,9 +72,9 @@ quiet_neighbour() {
 busy_netns() {
 	local ns=$1 addr=$2 f i
 	for f in tw_observe tw_rst_policy tw_recycle; do
-		ns_write "$ns" "$D/$f" 1
+		lab_set "$ns" "$f" 1
 	done
-	ns_write "$ns" "$D/tw_timeout_ms" 30000
+	lab_set "$ns" tw_timeout_ms 30000
 	for i in 1 2 3 4 5 6; do
 		connect "$addr" && continue
 		diag "connection $i failed; $(ns_read "$ns" /proc/net/tcp_lab |
@@ -113,15 +104,15 @@ rmmod_clean() {
 	local n
 	dmesg_mark
 	busy_netns "$A" 10.0.1.2 || { diag "could not prepare"; return 1; }
-	n=$(ip netns exec "$A" ss -tanH state time-wait | wc -l)
+	n=$(ss_count "$A" time-wait)
 	rmmod tcp_lab || { diag "rmmod failed"; return 1; }
 	# RCU callbacks and timers have had time to run into a missing module.
 	sleep 1
 	# The sockets are the kernel's: still there, still answering.
 	connect_twice 10.0.1.2 41002 || return 1
-	diag "rmmod with $n TIME_WAIT sockets: $(ip netns exec "$A" ss -tanH state time-wait | wc -l) left"
+	diag "rmmod with $n TIME_WAIT sockets: $(ss_count "$A" time-wait) left"
 	insmod "$TCPLAB_KO" || { diag "reload failed"; return 1; }
-	[ "$n" -ge 6 ] && [ "$(ns_read "$A" "$D/tw_recycle")" = 0 ] &&
+	[ "$n" -ge 6 ] && [ "$(lab_get "$A" tw_recycle)" = 0 ] &&
 		[ "$(counter "$A" tw_count)" -ge 6 ] && no_kernel_warnings
 }
 

@@ -27,42 +27,14 @@ require_root
 require_cmd ip ss nft python3
 require_module
 
-HELPER=$(cd "$(dirname "$0")" && pwd)/tw_helper.py
-D=/proc/sys/net/tcp_lab
+HELPER=$LAB_DIR/tw_helper.py
 ROUNDS=12
 
 ns_create C1 C2 R S
-ip link add veth0 netns "$C1" type veth peer name v1 netns "$R"
-ip link add veth0 netns "$C2" type veth peer name v2 netns "$R"
-ip link add veth0 netns "$S" type veth peer name vs netns "$R"
-ip -n "$C1" addr add 10.0.1.1/24 dev veth0
-ip -n "$C2" addr add 10.0.2.1/24 dev veth0
-ip -n "$S" addr add 10.0.9.1/24 dev veth0
-ip -n "$R" addr add 10.0.1.254/24 dev v1
-ip -n "$R" addr add 10.0.2.254/24 dev v2
-ip -n "$R" addr add 10.0.9.254/24 dev vs
-for dev in v1 v2 vs; do ip -n "$R" link set "$dev" up; done
-for ns in "$C1" "$C2" "$S"; do ip -n "$ns" link set veth0 up; done
-ip -n "$C1" route add default via 10.0.1.254
-ip -n "$C2" route add default via 10.0.2.254
-ns_write "$R" /proc/sys/net/ipv4/ip_forward 1
-# Forwarded clients leave with the router's address; the router's own
-# connections (the table-size case) keep theirs.
-ip netns exec "$R" nft -f - <<'EOF' || skip_all "nft masquerade unavailable"
-table ip nat {
-	chain post {
-		type nat hook postrouting priority srcnat;
-		oifname "vs" ip saddr != 10.0.9.0/24 masquerade
-	}
-}
-EOF
-
+nat_topology "$R" "$S" "$C1" "$C2" || skip_all "nft masquerade unavailable"
 bg_in "$S" python3 "$HELPER" server 0.0.0.0 80 --close-first
 bg_in "$S" python3 "$HELPER" server 0.0.0.0 81 --shutdown-first
-wait_for 10 bash -c "ip netns exec $S ss -tlnH '( sport = :80 )' | grep -q ." ||
-	skip_all "server did not start"
-wait_for 10 bash -c "ip netns exec $S ss -tlnH '( sport = :81 )' | grep -q ." ||
-	skip_all "server did not start"
+wait_listening "$S" 80 && wait_listening "$S" 81 || skip_all "server did not start"
 
 have_scapy=1
 python3 -c 'import scapy.layers.inet' 2>/dev/null || have_scapy=0
@@ -78,11 +50,11 @@ forged_syn() {	# forged_syn ARGS...: a SYN from C2; 0 if S answered
 
 # fresh [RECYCLE]: no TIME_WAIT socket and nothing remembered on S.
 fresh() {
-	ns_write "$S" "$D/tw_timeout_ms" 1
-	wait_for 5 test "$(counter "$S" tw_count)" = 0
-	ns_write "$S" "$D/tw_timeout_ms" 0
-	ns_write "$S" "$D/tw_recycle" 0
-	ns_write "$S" "$D/tw_recycle" "${1:-1}"
+	lab_set "$S" tw_timeout_ms 1
+	wait_for 5 eval '[ "$(counter "$S" tw_count)" = 0 ]'
+	lab_set "$S" tw_timeout_ms 0
+	lab_set "$S" tw_recycle 0
+	lab_set "$S" tw_recycle "${1:-1}"
 }
 
 # alternate RECYCLE: ROUNDS real connections, C1 and C2 in turn; sets
@@ -150,7 +122,7 @@ forged_answered_without() {
 # (6 s: starting python with scapy alone takes seconds under TCG.)
 expires() {
 	local rc=0
-	ns_write "$S" "$D/tw_recycle_expiry_s" 6
+	lab_set "$S" tw_recycle_expiry_s 6
 	learn 1 || return 1
 	if forged_syn --tsval 1; then
 		diag "answered before expiry"
@@ -159,7 +131,7 @@ expires() {
 		sleep 6
 		forged_syn --tsval 1 || { diag "still dropped after expiry"; rc=1; }
 	fi
-	ns_write "$S" "$D/tw_recycle_expiry_s" 60
+	lab_set "$S" tw_recycle_expiry_s 60
 	return $rc
 }
 
@@ -197,7 +169,7 @@ capped() {
 		ip -n "$R" addr add "10.0.9.$i/24" dev vs
 		srcs+="${srcs:+,}10.0.9.$i"
 	done
-	ns_write "$S" "$D/tw_recycle_max_peers" 16
+	lab_set "$S" tw_recycle_max_peers 16
 	fresh 1
 	ns_write "$R" /proc/sys/net/ipv4/tcp_timestamps 2
 	ip netns exec "$R" python3 "$HELPER" connect 10.0.9.1 80 --wait-eof --src "$srcs" || return 1

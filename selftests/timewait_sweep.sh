@@ -15,7 +15,7 @@
 # walking the table again and again.
 source "$(dirname "$0")/lib.sh"
 
-D=/proc/sys/net/tcp_lab
+HELPER=$LAB_DIR/tw_helper.py
 NOBODY="setpriv --reuid 65534 --regid 65534 --clear-groups"
 TENANTS=4
 BIG_EHASH=524288
@@ -36,20 +36,13 @@ $NOBODY unshare -Urn true 2>/dev/null || skip_all "unprivileged user namespaces 
 # closes first against a server that never does (FIN_WAIT2 timewait).
 # shellcheck disable=SC2016
 TENANT='
-D=/proc/sys/net/tcp_lab
 ip link set lo up
-if printf 1 > "$D/tw_timeout_ms" 2>/dev/null; then echo "timeout ok"; else echo "timeout refused"; fi
-exec python3 -c "
-import socket, time
-ls = socket.socket()
-ls.bind((\"127.0.0.1\", 7000))
-ls.listen(8)
-c = socket.create_connection((\"127.0.0.1\", 7000))
-s, _ = ls.accept()
-c.close()
-print(\"fw2\", flush=True)
-time.sleep(600)
-"
+if printf 1 > /proc/sys/net/tcp_lab/tw_timeout_ms 2>/dev/null; then
+	echo "timeout ok"
+else
+	echo "timeout refused"
+fi
+exec python3 "$1" loopback 7000 --hold
 '
 
 now_ms() {	# busybox's date has no %N
@@ -72,15 +65,7 @@ pin_static_keys
 # under TCG, code patched while the other vCPU runs it has been seen to
 # oops with int3. Make that first connection here, alone, before the
 # tenants connect at the same moment.
-python3 -c '
-import socket
-ls = socket.socket()
-ls.bind(("127.0.0.1", 0))
-ls.listen(1)
-c = socket.create_connection(ls.getsockname())
-ls.accept()[0].close()
-c.close()
-'
+python3 "$HELPER" loopback 0
 
 old_child=$(cat /proc/sys/net/ipv4/tcp_child_ehash_entries)
 on_exit "echo $old_child > /proc/sys/net/ipv4/tcp_child_ehash_entries"
@@ -91,7 +76,7 @@ outs=()
 for i in $(seq "$TENANTS"); do
 	out=$(mktemp)
 	on_exit "rm -f $out"
-	$NOBODY unshare -Urn bash -c "$TENANT" >"$out" 2>&1 &
+	$NOBODY unshare -Urn bash -c "$TENANT" _ "$HELPER" >"$out" 2>&1 &
 	pids+=($!)
 	_lab_pids+=($!)
 	outs+=("$out")
@@ -146,18 +131,9 @@ for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 
 # init_net's administrator: tw_timeout_ms=1 ends TIME_WAIT within a second.
 ns_create A
-ns_write "$A" "$D/tw_timeout_ms" 1
+lab_set "$A" tw_timeout_ms 1
 k0=$(counter "$A" tw_timeout_killed)
-ip netns exec "$A" python3 -c '
-import socket
-ls = socket.socket()
-ls.bind(("127.0.0.1", 7001))
-ls.listen(8)
-c = socket.create_connection(("127.0.0.1", 7001))
-s, _ = ls.accept()
-c.close()
-s.close()
-'
+ip netns exec "$A" python3 "$HELPER" loopback 7001
 tw_gone() { [ "$(counter "$A" tw_count)" = 0 ]; }
 if wait_for 2 tw_gone; then gone=1; else gone=0; fi
 diag "admin namespace, tw_timeout_ms=1: TIME_WAIT ended early $(($(counter "$A" tw_timeout_killed) - k0)) time(s)"
@@ -165,19 +141,8 @@ check "admin_tw_timeout_ms_1_still_ends_time_wait" \
 	test "$gone" = 1 -a "$(counter "$A" tw_timeout_killed)" -gt "$k0"
 
 # Only a FIN_WAIT2 timewait socket left: the sweep parks.
-ns_write "$A" "$D/tw_timeout_ms" 100
-ip netns exec "$A" python3 -c '
-import socket, time
-ls = socket.socket()
-ls.bind(("127.0.0.1", 7002))
-ls.listen(8)
-c = socket.create_connection(("127.0.0.1", 7002))
-s, _ = ls.accept()
-c.close()
-print("fw2", flush=True)
-time.sleep(600)
-' >/dev/null &
-_lab_pids+=($!)
+lab_set "$A" tw_timeout_ms 100
+bg_in "$A" python3 "$HELPER" loopback 7002 --hold >/dev/null
 sleep 1.5
 s0=$(counter "$A" tw_sweeps || echo 0)
 sleep 2

@@ -16,11 +16,9 @@ T2C=${TCPLAB_TRACE2CSV:-$(command -v tcplab-trace2csv ||
 	echo "$(dirname "$0")/../scripts/tcplab-trace2csv")}
 [ -e "$T2C" ] || skip_all "tcplab-trace2csv not found"
 t2c() {
-	python3 "$T2C" "$@" 2>>"$tmp/t2c.err"
+	python3 "$T2C" "$@" 2>>"$LAB_TMP/t2c.err"
 }
 
-tmp=$(mktemp -d)
-on_exit "rm -rf '$tmp'"
 
 ns_create CLI SRV
 veth_pair "$CLI" 10.0.1.1/24 "$SRV" 10.0.1.2/24
@@ -28,11 +26,11 @@ veth_pair "$CLI" 10.0.1.1/24 "$SRV" 10.0.1.2/24
 # 2 s, slow start visible.
 tc -n "$CLI" qdisc add dev veth0 root netem delay 20ms rate 20mbit limit 1000
 bg_in "$SRV" iperf3 -s -B 10.0.1.2 >/dev/null 2>&1
-wait_for 10 bash -c "ip netns exec $SRV ss -tlnH 'sport = :5201' | grep -q ."
+wait_listening "$SRV" 5201
 
 flow() {	# flow ALGO: a 2 s iperf3 flow from CLI
-	ip netns exec "$CLI" iperf3 -c 10.0.1.2 -C "$1" -t 2 >"$tmp/iperf3.out" 2>&1 ||
-		diag "iperf3: $(tail -n 3 "$tmp/iperf3.out")"
+	ip netns exec "$CLI" iperf3 -c 10.0.1.2 -C "$1" -t 2 >"$LAB_TMP/iperf3.out" 2>&1 ||
+		diag "iperf3: $(tail -n 3 "$LAB_TMP/iperf3.out")"
 }
 
 # csv_ok CSV MIN_ROWS: enough rows, all with a cwnd, and a cwnd that grew
@@ -57,31 +55,31 @@ ktap_plan 7
 
 trace_start tcp_lab/lab_cc tcp/tcp_probe
 flow lab_cubic
-trace_stop "$tmp/tracefs.txt"
-diag "tracefs: $(wc -l <"$tmp/tracefs.txt") lines"
-t2c --dport 5201 --source lab_cc "$tmp/tracefs.txt" >"$tmp/lab_cc.csv"
-t2c --dport 5201 --source tcp_probe "$tmp/tracefs.txt" >"$tmp/probe.csv"
-check "tracefs_lab_cc_to_cwnd_csv" csv_ok "$tmp/lab_cc.csv" 50
-check "tracefs_tcp_probe_to_cwnd_csv" csv_ok "$tmp/probe.csv" 50
-check "lab_cc_and_tcp_probe_agree" same_max "$tmp/lab_cc.csv" "$tmp/probe.csv"
+trace_stop "$LAB_TMP/tracefs.txt"
+diag "tracefs: $(wc -l <"$LAB_TMP/tracefs.txt") lines"
+t2c --dport 5201 --source lab_cc "$LAB_TMP/tracefs.txt" >"$LAB_TMP/lab_cc.csv"
+t2c --dport 5201 --source tcp_probe "$LAB_TMP/tracefs.txt" >"$LAB_TMP/probe.csv"
+check "tracefs_lab_cc_to_cwnd_csv" csv_ok "$LAB_TMP/lab_cc.csv" 50
+check "tracefs_tcp_probe_to_cwnd_csv" csv_ok "$LAB_TMP/probe.csv" 50
+check "lab_cc_and_tcp_probe_agree" same_max "$LAB_TMP/lab_cc.csv" "$LAB_TMP/probe.csv"
 
 if command -v perf >/dev/null 2>&1; then
 	check "perf_list_shows_lab_cc" \
 		bash -c 'perf list tracepoint 2>/dev/null | grep -q "tcp_lab:lab_cc"'
-	perf record -q -e tcp_lab:lab_cc -a -o "$tmp/perf.data" -- \
+	perf record -q -e tcp_lab:lab_cc -a -o "$LAB_TMP/perf.data" -- \
 		ip netns exec "$CLI" iperf3 -c 10.0.1.2 -C lab_reno -t 2 \
-		>"$tmp/perf.out" 2>&1 || diag "perf record: $(tail -n 3 "$tmp/perf.out")"
-	perf script -i "$tmp/perf.data" 2>"$tmp/perf.err" >"$tmp/perf.txt" ||
-		diag "perf script: $(tail -n 3 "$tmp/perf.err")"
-	diag "perf script: $(wc -l <"$tmp/perf.txt") lines"
-	t2c --dport 5201 "$tmp/perf.txt" >"$tmp/perf.csv"
-	check "perf_record_script_to_cwnd_csv" csv_ok "$tmp/perf.csv" 50
-	check "perf_script_shows_lab_reno" grep -q "algo=lab_reno" "$tmp/perf.txt"
+		>"$LAB_TMP/perf.out" 2>&1 || diag "perf record: $(tail -n 3 "$LAB_TMP/perf.out")"
+	perf script -i "$LAB_TMP/perf.data" 2>"$LAB_TMP/perf.err" >"$LAB_TMP/perf.txt" ||
+		diag "perf script: $(tail -n 3 "$LAB_TMP/perf.err")"
+	diag "perf script: $(wc -l <"$LAB_TMP/perf.txt") lines"
+	t2c --dport 5201 "$LAB_TMP/perf.txt" >"$LAB_TMP/perf.csv"
+	check "perf_record_script_to_cwnd_csv" csv_ok "$LAB_TMP/perf.csv" 50
+	check "perf_script_shows_lab_reno" grep -q "algo=lab_reno" "$LAB_TMP/perf.txt"
 else
 	ktap_skip "perf_list_shows_lab_cc" "perf not installed"
 	ktap_skip "perf_record_script_to_cwnd_csv" "perf not installed"
 	ktap_skip "perf_script_shows_lab_reno" "perf not installed"
 fi
-[ -s "$tmp/t2c.err" ] && diag "tcplab-trace2csv: $(sort -u "$tmp/t2c.err" | head -n 3)"
+[ -s "$LAB_TMP/t2c.err" ] && diag "tcplab-trace2csv: $(sort -u "$LAB_TMP/t2c.err" | head -n 3)"
 check "no_kernel_warnings" no_kernel_warnings
 ktap_finished

@@ -26,6 +26,11 @@
       sequence number, as an off-path spoofer would, and a TSval MS ahead
       of our clock (tcp_timestamps=2); print "spoofed", wait S seconds,
       then close for real
+  loopback PORT [--hold]
+      one connection over 127.0.0.1:PORT (0: any free port) that this side
+      closes first; the peer closes too (this side holds TIME_WAIT), or
+      with --hold it never does: print "fw2" and wait, this side's socket
+      in FIN_WAIT2 until killed
   craft   IFACE SRC DST DPORT DST_MAC --mode tw|fw2
       make DST hold a timewait socket for one connection from SRC (tw:
       TIME_WAIT, fw2: FIN_WAIT2), print "ready", then send crafted segments
@@ -145,6 +150,21 @@ def churn(args):
     if samples:
         samples.close()
     print(f"ok={ok} failed={failed} other={other}")
+    return 0
+
+
+def loopback(args):
+    ls = socket.socket()
+    ls.bind(('127.0.0.1', args.port))
+    ls.listen(8)
+    c = socket.create_connection(ls.getsockname())
+    s, _ = ls.accept()
+    c.close()
+    if not args.hold:
+        s.close()
+        return 0
+    print("fw2", flush=True)
+    time.sleep(3600)
     return 0
 
 
@@ -290,6 +310,9 @@ def main():
     p.add_argument('port', type=int)
     p.add_argument('--tsval-ahead', type=int, default=10**9)
     p.add_argument('--hold', type=float, default=1.0)
+    p = sub.add_parser('loopback')
+    p.add_argument('port', type=int)
+    p.add_argument('--hold', action='store_true')
     p = sub.add_parser('craft')
     p.add_argument('iface')
     p.add_argument('src')
@@ -299,7 +322,7 @@ def main():
     p.add_argument('--mode', choices=('tw', 'fw2'), default='tw')
     args = ap.parse_args()
     return {'server': server, 'connect': connect, 'churn': churn,
-            'syn': syn, 'spoof-fin': spoof_fin,
+            'syn': syn, 'spoof-fin': spoof_fin, 'loopback': loopback,
             'craft': craft}[args.cmd](args)
 
 

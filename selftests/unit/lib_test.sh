@@ -2,32 +2,25 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The selftest library's contract with the kselftest runner: a missing tool
-# or module is a SKIP (exit 4), never a PASS; a failed case is exit 1.
+# or module is a SKIP (exit 4), never a PASS; a failed case is exit 1; a
+# known limit, or a timing on a KSFT_MACHINE_SLOW machine, is an XFAIL.
 lib=$(cd "$(dirname "$0")/.." && pwd)/lib.sh
-n=0
-rc_all=0
+# shellcheck source=../ktap.sh
+source "$(dirname "$lib")/ktap.sh"
 
 t() {	# t NAME EXPECTED_RC EXPECTED_OUTPUT_REGEX SCRIPT
 	local out rc
-	n=$((n + 1))
 	out=$(bash -c "source '$lib'; $4" 2>&1)
 	rc=$?
-	if [ "$rc" = "$2" ] && grep -Eq "$3" <<<"$out"; then
-		echo "ok $n $1"
-	else
-		echo "not ok $n $1"
-		echo "$out" | sed "s/^/# (rc=$rc) /"
-		rc_all=1
-	fi
+	[ "$rc" = "$2" ] && grep -Eq "$3" <<<"$out"
+	check "$1" [ $? = 0 ] || diag "$(sed "s/^/(rc=$rc) /" <<<"$out")"
 }
 
-echo "TAP version 13"
-echo "1..6"
+ktap_plan 9
 t lib_missing_tool_skips 4 '^1\.\.0 # SKIP no-such-tool-x not installed$' \
 	'require_cmd bash no-such-tool-x; ktap_plan 1; ktap_pass reached; ktap_finished'
 if [ -e /proc/net/tcp_lab ]; then
-	n=$((n + 1))
-	echo "ok $n lib_missing_module_skips # SKIP tcp_lab is loaded here"
+	ktap_skip lib_missing_module_skips "tcp_lab is loaded here"
 else
 	t lib_missing_module_skips 4 '# SKIP tcp_lab module not loaded' \
 		'TCPLAB_KO=/nonexistent require_module; echo reached'
@@ -40,4 +33,10 @@ t lib_only_skips_exits_4 4 '^ok 1 a # SKIP why$' \
 	'ktap_plan 1; ktap_skip a why; ktap_finished'
 t lib_diag_prefixes_every_line 0 '^# two$' \
 	'diag "$(printf "one\ntwo")"'
-exit $rc_all
+t lib_known_limit_is_xfail_exits_0 0 '^ok 2 b # XFAIL known limit$' \
+	'ktap_plan 2; ktap_pass a; check_xfail "known limit" b false; ktap_finished'
+t lib_timing_failure_on_slow_machine_is_xfail 0 '^ok 1 a # XFAIL KSFT_MACHINE_SLOW' \
+	'KSFT_MACHINE_SLOW=yes; ktap_plan 1; timing_check a false; ktap_finished'
+t lib_timing_failure_fails_otherwise 1 '^not ok 1 a$' \
+	'KSFT_MACHINE_SLOW=no; ktap_plan 1; timing_check a false; ktap_finished'
+ktap_finished

@@ -30,8 +30,7 @@ else
 fi
 have_tcpdump=0
 command -v tcpdump >/dev/null && have_tcpdump=1
-tmp=$(mktemp -d)
-on_exit "rm -rf '$tmp'"
+tmp=$LAB_TMP
 
 ktap_plan 15
 
@@ -56,15 +55,13 @@ nstat_get() {
 
 gen='' recv=''	# set by ns_create
 ns_create gen recv
-veth_pair "$gen" 10.9.0.1/24 "$recv" 10.9.0.2/24
-ip -n "$gen" addr add fd09::1/64 dev veth0 nodad
-ip -n "$recv" addr add fd09::2/64 dev veth1 nodad
+veth_pair "$gen" "10.9.0.1/24 fd09::1/64" "$recv" "10.9.0.2/24 fd09::2/64"
 # One neighbour for all the random sources, or recv would resolve each.
 ip -n "$recv" route add 10.200.0.0/16 via 10.9.0.1
 ip -n "$recv" route add fd10::/64 via fd09::1
 # A listener answers SYNs with SYN-ACKs (cookies once its queue is full).
 bg_in "$recv" "$churn" -l -p 80 -a 10.9.0.2,fd09::2 >/dev/null
-wait_for 5 bash -c "ip netns exec $recv ss -Hltn 'sport = :80' | grep -q LISTEN"
+wait_listening "$recv" 80 5
 
 ip netns exec "$gen" "$flood" -i veth0 -d 10.9.0.2 -p 80 -s 10.200.0.0/16 -r 10 -k fin >/dev/null 2>&1
 rc=$?

@@ -5,25 +5,12 @@
 # (event name alone) and perf script (system:event), lab_cc and tcp_probe
 # events, the busiest connection chosen, --port, --source, the
 # "infinite" initial ssthresh shown as 0, and --ss-exit on both sources.
-conv=$(cd "$(dirname "$0")/../.." && pwd)/scripts/tcplab-trace2csv
+conv_bin=$(cd "$(dirname "$0")/../.." && pwd)/scripts/tcplab-trace2csv
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-rc=0
-
-t() {	# t NAME EXPECTED_OUTPUT ARGS...
-	local name=$1 want=$2 got
-	shift 2
-	n=$((n + 1))
-	got=$("$conv" "$@" 2>&1 | tr '\n' ' ')
-	if [ "$got" = "$want" ]; then
-		echo "ok $n $name"
-	else
-		echo "not ok $n $name"
-		echo "# got '$got', want '$want'"
-		rc=1
-	fi
-}
+# shellcheck source=../ktap.sh
+source "$(dirname "$0")/../ktap.sh"
+conv() { "$conv_bin" "$@" 2>&1; }
 
 cat >"$tmp/tracefs" <<'T'
 # tracer: nop
@@ -47,29 +34,28 @@ cat >"$tmp/exit" <<'T'
           <idle>-0       [001] ..s2.   200.020000: lab_cc: src=10.0.3.1:40000 dst=10.0.4.2:5001 algo=lab_cubic event=ack phase=ca cwnd=71 ssthresh=71 srtt_us=81000 w_max=71 k_ms=0 epoch_ms=0 min_rtt_us=80000 w_est=71 ss_exit=ack_train
 T
 
-echo "TAP version 13"
-echo "1..10"
-t tracefs_busiest_connection \
+ktap_plan 10
+check_output tracefs_busiest_connection \
 	"t_s,source,cwnd,ssthresh,srtt_us 0.000000,lab_cc,10,0,80000 0.100000,lab_cc,20,14,81000 " \
-	"$tmp/tracefs"
-t port_selects_ipv6 "t_s,source,cwnd,ssthresh,srtt_us 0.000000,lab_cc,3,0,100 " \
-	--port 80 "$tmp/tracefs"
-t perf_script_tcp_probe_sender_side \
+	conv "$tmp/tracefs"
+check_output port_selects_ipv6 "t_s,source,cwnd,ssthresh,srtt_us 0.000000,lab_cc,3,0,100 " \
+	conv --port 80 "$tmp/tracefs"
+check_output perf_script_tcp_probe_sender_side \
 	"t_s,source,cwnd,ssthresh,srtt_us 0.000000,tcp_probe,10,0,80000 0.250000,tcp_probe,12,7,90000 " \
-	--dport 5001 "$tmp/perf"
-t busiest_is_the_receiver_without_dport \
+	conv --dport 5001 "$tmp/perf"
+check_output busiest_is_the_receiver_without_dport \
 	"t_s,source,cwnd,ssthresh,srtt_us 0.000000,tcp_probe,10,0,80000 0.100000,tcp_probe,10,0,80000 0.200000,tcp_probe,10,0,80000 " \
-	--source tcp_probe "$tmp/perf"
-t perf_script_source_lab_cc "t_s,source,cwnd,ssthresh,srtt_us 0.000000,lab_cc,5,4,1 " \
-	--source lab_cc - <"$tmp/perf"
-t list_connections "10.0.4.2:5001 -> 10.0.3.1:40002: 3 events, 53.700000 .. 53.900000 10.0.3.1:40002 -> 10.0.4.2:5001: 2 events, 53.250000 .. 53.500000 10.0.3.1:40003 -> 10.0.4.2:5002: 1 events, 53.600000 .. 53.600000 " \
-	--list "$tmp/perf"
-t nothing_found_fails "tcplab-trace2csv: no lab_cc or tcp_probe events found " \
-	--port 1 "$tmp/perf"
-t ss_exit_lab_cc_reason "t_s,source,cwnd,ssthresh,reason 0.010000,lab_cc,71,71,ack_train " \
-	--ss-exit "$tmp/exit"
-t ss_exit_tcp_probe_cwnd_before "t_s,source,cwnd,ssthresh,reason 0.250000,tcp_probe,10,7,unknown " \
-	--ss-exit --dport 5001 "$tmp/perf"
-t ss_exit_none_yet "t_s,source,cwnd,ssthresh,reason " \
-	--ss-exit --port 80 "$tmp/tracefs"
-exit $rc
+	conv --source tcp_probe "$tmp/perf"
+check_output perf_script_source_lab_cc "t_s,source,cwnd,ssthresh,srtt_us 0.000000,lab_cc,5,4,1 " \
+	conv --source lab_cc - <"$tmp/perf"
+check_output list_connections "10.0.4.2:5001 -> 10.0.3.1:40002: 3 events, 53.700000 .. 53.900000 10.0.3.1:40002 -> 10.0.4.2:5001: 2 events, 53.250000 .. 53.500000 10.0.3.1:40003 -> 10.0.4.2:5002: 1 events, 53.600000 .. 53.600000 " \
+	conv --list "$tmp/perf"
+check_output nothing_found_fails "tcplab-trace2csv: no lab_cc or tcp_probe events found " \
+	conv --port 1 "$tmp/perf"
+check_output ss_exit_lab_cc_reason "t_s,source,cwnd,ssthresh,reason 0.010000,lab_cc,71,71,ack_train " \
+	conv --ss-exit "$tmp/exit"
+check_output ss_exit_tcp_probe_cwnd_before "t_s,source,cwnd,ssthresh,reason 0.250000,tcp_probe,10,7,unknown " \
+	conv --ss-exit --dport 5001 "$tmp/perf"
+check_output ss_exit_none_yet "t_s,source,cwnd,ssthresh,reason " \
+	conv --ss-exit --port 80 "$tmp/tracefs"
+ktap_finished
