@@ -85,14 +85,14 @@ lab_checks() {
 	local s=$1 files lab=(/usr/bin/python3 scripts/lab/tcplab-lab)
 	case " $* " in *" 6.12 "*) s=6.12 ;; esac
 	/usr/bin/python3 -m unittest discover -s scripts/lab/tests 2>&1 | sed 's/^/# /'
-	result "${PIPESTATUS[0]}" "lab: engine unit tests"
+	ktap_result "${PIPESTATUS[0]}" "lab: engine unit tests"
 	files=$("${lab[@]}" list --tag quick --paths scripts/lab/experiments \
 		scripts/lab/experiments/mutants)
 	# shellcheck disable=SC2086 # one word per file
 	scripts/lab/vm-lab.sh "$s" out/check-lab $files 2>&1 | sed 's/^/# /'
-	result "${PIPESTATUS[0]}" "lab: quick lab book on $s, every verdict as its file expects, page passes the browser check"
+	ktap_result "${PIPESTATUS[0]}" "lab: quick lab book on $s, every verdict as its file expects, page passes the browser check"
 	"${lab[@]}" browser-check out/check-lab/index.html --negative 2>&1 | sed 's/^/# /'
-	result "${PIPESTATUS[0]}" "lab: the browser check refuses the page with a plot taken out"
+	ktap_result "${PIPESTATUS[0]}" "lab: the browser check refuses the page with a plot taken out"
 }
 
 # Everything that runs on the host once, whichever the kernels.
