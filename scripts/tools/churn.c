@@ -43,6 +43,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define TOOL_NAME "tcplab-churn"
+#include "tool.h"
+
 #define MAX_DST 1024
 #define NERR 512		/* errno values counted one by one */
 
@@ -60,12 +63,6 @@ static struct {
 
 static struct sockaddr_storage addr[MAX_DST];	/* -d or -a, port unset */
 static socklen_t alen[MAX_DST];
-
-static void die(const char *what)
-{
-	fprintf(stderr, "tcplab-churn: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 static void usage(const char *msg)
 {
@@ -101,24 +98,6 @@ static double cpu_s(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
-/*
- * Time this thread spent runnable but waiting for a CPU (schedstat's
- * second field), -1 if unknown: other load on the machine, which makes a
- * run's rate say little about the kernel path it measures.
- */
-static double runq_wait_s(void)
-{
-	FILE *f = fopen("/proc/thread-self/schedstat", "r");
-	unsigned long long run, wait;
-	int n;
-
-	if (!f)
-		return -1;
-	n = fscanf(f, "%llu %llu", &run, &wait);
-	fclose(f);
-	return n == 2 ? wait / 1e9 : -1;
 }
 
 static void set_port(struct sockaddr_storage *ss, int port)
@@ -521,8 +500,8 @@ int main(int argc, char **argv)
 				usage("bad timeout");
 			break;
 		case 'c':
-			o.cpu = strtol(optarg, &end, 10);
-			if (*end || o.cpu < 0 || o.cpu >= CPU_SETSIZE)
+			o.cpu = parse_cpu(optarg);
+			if (o.cpu < 0)
 				usage("bad cpu");
 			break;
 		default:
@@ -533,14 +512,7 @@ int main(int argc, char **argv)
 		usage("-p is required");
 	if (o.echo && !o.msg)
 		usage("-e needs a request (-m > 0)");
-	if (o.cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(o.cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set))
-			die("sched_setaffinity");
-	}
+	pin_cpu(o.cpu);
 	if (o.serve)
 		return server();
 	if (!o.secs)

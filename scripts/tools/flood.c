@@ -34,6 +34,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define TOOL_NAME "tcplab-flood"
+#include "tool.h"
+
 #define BATCH 64		/* messages per sendmmsg() */
 #define FRAME_MAX 128
 
@@ -56,12 +59,6 @@ static struct {
 	int have_dmac;
 	uint64_t seed;
 } o = { .kind = SYN, .opts = 1, .cpu = -1 };
-
-static void die(const char *what)
-{
-	fprintf(stderr, "tcplab-flood: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 static void usage(const char *msg)
 {
@@ -324,24 +321,6 @@ static int if_counters(uint64_t *tx, uint64_t *txdrop)
 	return ret;
 }
 
-/*
- * Time this thread spent runnable but waiting for a CPU (schedstat's
- * second field), -1 if unknown: other load on the machine, which makes a
- * run's rate say little about the kernel path it measures.
- */
-static double runq_wait_s(void)
-{
-	FILE *f = fopen("/proc/thread-self/schedstat", "r");
-	unsigned long long run, wait;
-	int n;
-
-	if (!f)
-		return -1;
-	n = fscanf(f, "%llu %llu", &run, &wait);
-	fclose(f);
-	return n == 2 ? wait / 1e9 : -1;
-}
-
 static int parse_addr(const char *s, uint8_t *a)
 {
 	if (inet_pton(AF_INET, s, a) == 1)
@@ -415,8 +394,8 @@ static void parse_args(int argc, char **argv)
 				usage("bad burst");
 			break;
 		case 'c':
-			o.cpu = strtol(optarg, &end, 10);
-			if (*end || o.cpu < 0 || o.cpu >= CPU_SETSIZE)
+			o.cpu = parse_cpu(optarg);
+			if (o.cpu < 0)
 				usage("bad cpu");
 			break;
 		case 'S':
@@ -472,14 +451,7 @@ int main(int argc, char **argv)
 	double elapsed, span, achieved, offered, w0;
 
 	parse_args(argc, argv);
-	if (o.cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(o.cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set))
-			die("sched_setaffinity");
-	}
+	pin_cpu(o.cpu);
 	/* The default 50 us slack would stretch every short sleep. */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	if (!o.seed && getrandom(&o.seed, sizeof(o.seed), 0) != sizeof(o.seed))
