@@ -11,17 +11,6 @@
 
 #include "ktap.h"
 
-/* xorshift32: reproducible input without libc's rand() quirks. */
-static uint32_t rng_state = 0x2545f491;
-
-static uint32_t rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 17;
-	rng_state ^= rng_state << 5;
-	return rng_state;
-}
-
 static int syn_mss_rules(void)
 {
 	return lab_syn_mss(0, 0, 536) == 536 &&
@@ -65,10 +54,10 @@ static int ts_bits_roundtrip(void)
 			.snd_wscale = wok ? ws : 0, .ecn = ecn,
 		};
 		uint32_t bits = lab_cookie_ts_bits(&off);
-		uint32_t off_ts = rnd();
+		uint32_t off_ts = ktap_rand();
 		struct lab_tcp_opts ack = {
 			.has_ts = true,
-			.tsecr = lab_cookie_tsval(rnd() | 64, bits) + off_ts,
+			.tsecr = lab_cookie_tsval(ktap_rand() | 64, bits) + off_ts,
 		};
 		struct lab_cookie_cfg no_sack = all, no_ws = all;
 		uint32_t got = ack.tsecr - off_ts;
@@ -182,15 +171,15 @@ static int window_matches_reference(unsigned int rounds)
 
 	for (r = 0; r < rounds; r++) {
 		struct lab_window_in in = {
-			.full_space = (int)(rnd() >> (rnd() % 32)) -
-				      (int)(rnd() % 3 == 0 ? 1000 : 0),
-			.mss = rnd() % 3 ? 536 + rnd() % 9000 : 0,
-			.window_clamp = rnd() % 2 ? 0 : rnd() >> (rnd() % 32),
-			.init_rcv_wnd = rnd() % 4 ? 0 : rnd() % 100,
-			.rmem_max = rnd() >> (rnd() % 32),
-			.tcp_rmem2 = rnd() >> (rnd() % 32),
-			.signed_windows = rnd() % 4 == 0,
-			.wscale_ok = rnd() % 4 != 0,
+			.full_space = (int)(ktap_rand() >> (ktap_rand() % 32)) -
+				      (int)(ktap_rand() % 3 == 0 ? 1000 : 0),
+			.mss = ktap_rand() % 3 ? 536 + ktap_rand() % 9000 : 0,
+			.window_clamp = ktap_rand() % 2 ? 0 : ktap_rand() >> (ktap_rand() % 32),
+			.init_rcv_wnd = ktap_rand() % 4 ? 0 : ktap_rand() % 100,
+			.rmem_max = ktap_rand() >> (ktap_rand() % 32),
+			.tcp_rmem2 = ktap_rand() >> (ktap_rand() % 32),
+			.signed_windows = ktap_rand() % 4 == 0,
+			.wscale_ok = ktap_rand() % 4 != 0,
 		};
 		struct lab_window_out a = lab_initial_window(&in);
 		struct lab_window_out b = ref_window(&in);

@@ -13,17 +13,6 @@
 
 #include "ktap.h"
 
-/* xorshift32: reproducible input without libc's rand() quirks. */
-static uint32_t rng_state = 0x2545f491;
-
-static uint32_t rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 17;
-	rng_state ^= rng_state << 5;
-	return rng_state;
-}
-
 /*
  * Reference parser: walks the block by kinds with explicit bounds, the way
  * RFC 9293 3.2 describes it, and reports the same fields.
@@ -133,9 +122,9 @@ static int parse_matches_reference(unsigned int rounds)
 		uint8_t *p;
 		int ra, rb;
 
-		len = rnd() % (MAX_TCP_OPTION_SPACE + 1);
+		len = ktap_rand() % (MAX_TCP_OPTION_SPACE + 1);
 		for (i = 0; i < len; i++) {
-			uint32_t x = rnd();
+			uint32_t x = ktap_rand();
 
 			buf[i] = (x & 3) == 0 ? kinds[(x >> 2) % sizeof(kinds)] :
 				 (x & 3) == 1 ? sizes[(x >> 2) % sizeof(sizes)] :

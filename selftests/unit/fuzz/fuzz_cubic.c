@@ -13,27 +13,17 @@
 #include <string.h>
 #include <tcp_lab/cubic_math.h>
 
-static uint64_t take(const uint8_t **p, size_t *n, size_t bytes)
-{
-	uint64_t v = 0;
-
-	while (bytes-- && *n) {
-		v = (v << 8) | **p;
-		(*p)++;
-		(*n)--;
-	}
-	return v;
-}
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint64_t a = take(&data, &size, 8) >> 1;	/* below 2^63 */
-	uint32_t w_max = take(&data, &size, 4);
-	uint32_t epoch = take(&data, &size, 4);
-	uint32_t c = take(&data, &size, 2) % LAB_CUBIC_C_MAX + 1;
-	uint32_t t = take(&data, &size, 4);
-	uint32_t beta = take(&data, &size, 2) % (LAB_BETA_SCALE - 1) + 1;
-	uint64_t us = take(&data, &size, 8);
+	uint64_t a = fuzz_take(&data, &size, 8) >> 1;	/* below 2^63 */
+	uint32_t w_max = fuzz_take(&data, &size, 4);
+	uint32_t epoch = fuzz_take(&data, &size, 4);
+	uint32_t c = fuzz_take(&data, &size, 2) % LAB_CUBIC_C_MAX + 1;
+	uint32_t t = fuzz_take(&data, &size, 4);
+	uint32_t beta = fuzz_take(&data, &size, 2) % (LAB_BETA_SCALE - 1) + 1;
+	uint64_t us = fuzz_take(&data, &size, 8);
 	uint64_t x;
 	uint32_t k, w0, w1;
 

@@ -18,17 +18,7 @@
 #include <string.h>
 #include <tcp_lab/cookie_math.h>
 
-static uint32_t take(const uint8_t **p, size_t *n, size_t bytes)
-{
-	uint32_t v = 0;
-
-	while (bytes-- && *n) {
-		v = (v << 8) | **p;
-		(*p)++;
-		(*n)--;
-	}
-	return v;
-}
+#include "fuzz.h"
 
 static void check_synack(const struct lab_cookie_offer *off, uint16_t mss,
 			 uint32_t tsval, uint32_t tsecr, uint8_t wscale)
@@ -53,22 +43,22 @@ static void check_synack(const struct lab_cookie_offer *off, uint16_t mss,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint32_t flags = take(&data, &size, 1);
-	uint32_t now_ms = take(&data, &size, 4);
-	uint32_t ts_off = take(&data, &size, 4);
-	uint16_t mss = take(&data, &size, 2);
+	uint32_t flags = fuzz_take(&data, &size, 1);
+	uint32_t now_ms = fuzz_take(&data, &size, 4);
+	uint32_t ts_off = fuzz_take(&data, &size, 4);
+	uint16_t mss = fuzz_take(&data, &size, 2);
 	struct lab_cookie_cfg cfg = {
 		.timestamps = flags & 1,
 		.sack = flags & 2,
 		.window_scaling = flags & 4,
 	};
 	struct lab_window_in win = {
-		.full_space = (int)take(&data, &size, 4),
+		.full_space = (int)fuzz_take(&data, &size, 4),
 		.mss = mss,
-		.window_clamp = take(&data, &size, 4),
-		.init_rcv_wnd = take(&data, &size, 2),
-		.rmem_max = take(&data, &size, 4),
-		.tcp_rmem2 = take(&data, &size, 4),
+		.window_clamp = fuzz_take(&data, &size, 4),
+		.init_rcv_wnd = fuzz_take(&data, &size, 2),
+		.rmem_max = fuzz_take(&data, &size, 4),
+		.tcp_rmem2 = fuzz_take(&data, &size, 4),
 		.signed_windows = flags & 16,
 		.wscale_ok = flags & 32,
 	};

@@ -17,17 +17,7 @@
 #include <tcp_lab/tcp_opts.h>
 #include <tcp_lab/tw_math.h>
 
-static uint32_t take(const uint8_t **p, size_t *n, size_t bytes)
-{
-	uint32_t v = 0;
-
-	while (bytes-- && *n) {
-		v = (v << 8) | **p;
-		(*p)++;
-		(*n)--;
-	}
-	return v;
-}
+#include "fuzz.h"
 
 static int ts_in_block(const uint8_t *b, size_t len, uint32_t tsval,
 		       uint32_t tsecr)
@@ -44,15 +34,15 @@ static int ts_in_block(const uint8_t *b, size_t len, uint32_t tsval,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint32_t remembered = take(&data, &size, 4);
-	uint32_t stamp = take(&data, &size, 4);
-	uint32_t now = take(&data, &size, 4);
-	uint32_t window = take(&data, &size, 2);
-	uint32_t tsval = take(&data, &size, 4);
-	unsigned long expires = take(&data, &size, 4);
-	unsigned long jnow = take(&data, &size, 4);
-	unsigned long len = take(&data, &size, 4);
-	unsigned long timeout = take(&data, &size, 4);
+	uint32_t remembered = fuzz_take(&data, &size, 4);
+	uint32_t stamp = fuzz_take(&data, &size, 4);
+	uint32_t now = fuzz_take(&data, &size, 4);
+	uint32_t window = fuzz_take(&data, &size, 2);
+	uint32_t tsval = fuzz_take(&data, &size, 4);
+	unsigned long expires = fuzz_take(&data, &size, 4);
+	unsigned long jnow = fuzz_take(&data, &size, 4);
+	unsigned long len = fuzz_take(&data, &size, 4);
+	unsigned long timeout = fuzz_take(&data, &size, 4);
 	struct lab_tcp_opts o;
 	uint8_t *opts;
 
