@@ -66,9 +66,7 @@ static socklen_t alen[MAX_DST];
 
 static void usage(const char *msg)
 {
-	if (msg)
-		fprintf(stderr, "tcplab-churn: %s\n", msg);
-	fprintf(stderr,
+	tool_usage(msg,
 "usage: tcplab-churn -d ADDR[,ADDR...] -p PORT[-PORT] [-t SECONDS] [-m BYTES]\n"
 "                    [-e] [-i MS] [-T MS] [-c CPU]\n"
 "       tcplab-churn -l [-a ADDR[,ADDR...]] -p PORT[-PORT] [-t SECONDS] [-c CPU]\n"
@@ -80,7 +78,6 @@ static void usage(const char *msg)
 "  -T  per-connection timeout in ms (default 2000)\n"
 "  -l  serve (also --serve): listen on every ADDR (default 0.0.0.0) x port\n"
 "  -c  pin to this CPU\n");
-	exit(2);
 }
 
 static double now_s(void)

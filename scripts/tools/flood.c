@@ -62,9 +62,7 @@ static struct {
 
 static void usage(const char *msg)
 {
-	if (msg)
-		fprintf(stderr, "tcplab-flood: %s\n", msg);
-	fprintf(stderr,
+	tool_usage(msg,
 "usage: tcplab-flood -i IF -d DST -p PORT -s SRC/PLEN [-k syn|ack] [-r PPS]\n"
 "                    [-t SECONDS | -n COUNT] [-o linux|none] [-m MAC]\n"
 "                    [-b BURST] [-c CPU] [-S SEED]\n"
@@ -77,7 +75,6 @@ static void usage(const char *msg)
 "  -m  destination MAC; default: the one the kernel uses for DST\n"
 "  -b  token bucket depth in packets (default 100 ms worth, at least 64)\n"
 "  -c  pin to this CPU\n");
-	exit(2);
 }
 
 /* xorshift64*: fast, and good enough to spread addresses and ports. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What tcplab-flood and tcplab-churn share: the error exit, the run-queue wait
+ * What tcplab-flood and tcplab-churn share: the error and usage exits, the run-queue wait
  * that says how much other load disturbed a run, and pinning to one CPU.
  * Each tool is one .c file that defines TOOL_NAME before including this.
  */
@@ -17,6 +17,15 @@ static inline void die(const char *what)
 {
 	fprintf(stderr, TOOL_NAME ": %s: %s\n", what, strerror(errno));
 	exit(1);
+}
+
+/* Usage errors exit 2, after the reason (if any) and the usage text. */
+static inline void tool_usage(const char *msg, const char *text)
+{
+	if (msg)
+		fprintf(stderr, TOOL_NAME ": %s\n", msg);
+	fputs(text, stderr);
+	exit(2);
 }
 
 /*

@@ -69,10 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *opts;
 
 	/* The rest is the SYN's option block, at any length. */
-	opts = malloc(size ? size : 1);
+	opts = fuzz_exact_copy(data, size);
 	if (!opts)
 		return 0;
-	memcpy(opts, data, size);
 	lab_tcp_parse_opts(opts, size, &syn);
 	free(opts);
 	if (syn.has_wscale && syn.wscale > TCP_MAX_WSCALE)

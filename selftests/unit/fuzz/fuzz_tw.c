@@ -46,10 +46,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct lab_tcp_opts o;
 	uint8_t *opts;
 
-	opts = malloc(size ? size : 1);
+	opts = fuzz_exact_copy(data, size);
 	if (!opts)
 		return 0;
-	memcpy(opts, data, size);
 	lab_tcp_parse_opts(opts, size, &o);
 	if (o.has_ts && !ts_in_block(opts, size, o.tsval, o.tsecr))
 		abort();
