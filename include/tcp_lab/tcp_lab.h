@@ -140,16 +140,17 @@ static inline void tcp_lab_add(const struct net *net, enum tcp_lab_counter c,
  * Where the hooks sit at LOCAL_IN: after the filter and security tables
  * and input SNAT (the administrator's rules have had their say, addresses
  * are the ones sockets see, IPv4 fragments are reassembled) and before
- * conntrack confirms an entry. The TIME_WAIT hook comes first, so that
- * tw_recycle refuses a SYN before the SYN-cookie hook would answer it, as
- * the removed code refused it in tcp_conn_request(), ahead of the SYN queue
- * and the kernel's own cookies; the SYN-cookie hook then answers or passes
- * what is left.
+ * conntrack confirms an entry. The SYN-cookie hook comes first: a SYN it
+ * answers with a cookie never reaches tw_recycle's check, as in the removed
+ * code, where tcp_conn_request() (4.11 and before) ran the per-peer
+ * timestamp check only when it was not sending a cookie. The TIME_WAIT hook
+ * then sees what the SYN-cookie hook passed: segments for existing sockets
+ * and the SYNs the stack will queue.
  */
-#define TCP_LAB_PRI_TIMEWAIT_V4		(NF_IP_PRI_NAT_SRC + 1)
-#define TCP_LAB_PRI_TIMEWAIT_V6		(NF_IP6_PRI_NAT_SRC + 1)
-#define TCP_LAB_PRI_SYNCOOKIE_V4	(NF_IP_PRI_NAT_SRC + 2)
-#define TCP_LAB_PRI_SYNCOOKIE_V6	(NF_IP6_PRI_NAT_SRC + 2)
+#define TCP_LAB_PRI_SYNCOOKIE_V4	(NF_IP_PRI_NAT_SRC + 1)
+#define TCP_LAB_PRI_SYNCOOKIE_V6	(NF_IP6_PRI_NAT_SRC + 1)
+#define TCP_LAB_PRI_TIMEWAIT_V4		(NF_IP_PRI_NAT_SRC + 2)
+#define TCP_LAB_PRI_TIMEWAIT_V6		(NF_IP6_PRI_NAT_SRC + 2)
 
 /* sysctl.c */
 int tcp_lab_sysctl_init(struct net *net, struct tcp_lab_net *ln);
