@@ -207,10 +207,9 @@ class Capture(Measure):
                 it['node'], ', '.join(self.exp.topology.nodes())))
         if not re.fullmatch(r'[A-Za-z0-9_.\-]{1,15}', it['dev']):
             self.fail('dev', '%r is not an interface name' % it['dev'])
-        for m in self.exp.measures:
-            if m is not self and m.kind == self.kind and \
-               m.item['node'] == it['node']:
-                self.fail('node', 'two captures on %s' % it['node'])
+        for m in self.exp.measures[:self.exp.measures.index(self)]:
+            if m.kind == self.kind and m.item['node'] == it['node']:
+                self.fail('node', 'a second capture on %s' % it['node'])
         self.flows = {}
         for w in self.exp.workloads:
             p = getattr(w, 'port', None)
