@@ -21,7 +21,10 @@ then), formula_ms (srtt + max(4 x rttvar, 200 ms): Linux's RTO, its 200
 ms floor applying to the variance term), first_over_armed,
 first_over_formula, ratio_min, ratio_max, ratio_median (each gap over the
 one before: 2 for exponential backoff), backoff_max (TCP_INFO's
-icsk_backoff), last_gap_ms.
+icsk_backoff), last_gap_ms, tcpi_ratio_min, tcpi_ratio_max (the ratios
+of the RTO TCP_INFO shows after each timeout, consecutive timeouts only:
+the kernel's own doubling, before the timer wheel rounds the expiry up,
+by up to an eighth for timers of 256 ms and more at HZ=250).
 Tables NAME.timeouts (t, gap_s: the gap ending at each retransmission,
 doubling_s: the first gap doubled k times) and NAME.rto (t, rto_s: the
 TCP_INFO RTO). Marks NAME: the retransmissions, the wait.
@@ -33,7 +36,8 @@ from . import _pkt
 
 VALUES = ('count', 'first_ms', 'armed_ms', 'srtt_ms', 'rttvar_ms',
           'formula_ms', 'first_over_armed', 'first_over_formula', 'ratio_min',
-          'ratio_max', 'ratio_median', 'backoff_max', 'last_gap_ms')
+          'ratio_max', 'ratio_median', 'backoff_max', 'last_gap_ms',
+          'tcpi_ratio_min', 'tcpi_ratio_max')
 RTO_MIN_MS = 200.0
 
 
@@ -72,6 +76,19 @@ class RtoBackoff(Metric):
                            [[r['t'], r['rto_ms'] / 1000, r['backoff']]
                             for r in rows])
             data.add_value(n + '.backoff_max', max(r['backoff'] for r in rows))
+            # The RTO the kernel holds after each timeout: exact doubling
+            # in its own arithmetic, before the timer wheel's rounding.
+            steps = []
+            for r in rows:
+                if r['backoff'] and (not steps or r['backoff'] != steps[-1][0]):
+                    steps.append((r['backoff'], r['rto_ms']))
+            base = [r for r in rows if not r['backoff']]
+            if steps and base and steps[0][0] == 1:
+                seq = [base[-1]['rto_ms']] + [x for _, x in steps]
+                ratios = [b / a for a, b in zip(seq, seq[1:]) if a]
+                if ratios:
+                    data.add_value(n + '.tcpi_ratio_min', round(min(ratios), 4))
+                    data.add_value(n + '.tcpi_ratio_max', round(max(ratios), 4))
         pkts = _pkt.packets(data, self.node, f)
         port = _pkt.server_port(pkts)
         if port is None:
