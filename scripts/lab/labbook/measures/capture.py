@@ -193,8 +193,8 @@ class Capture(Measure):
         'node': Field('str', 'the namespace captured in', required=True),
         'dev': Field('str', 'interface (default any: all of the node\'s)',
                      default='any'),
-        'ports': Field('any', 'TCP ports kept (default: every flow\'s)',
-                       check=_ports),
+        'ports': Field('any', 'a list of TCP ports: the packets kept '
+                       '(default: every flow\'s port)', check=_ports),
         'icmp': Field('bool', 'keep ICMP and IP fragments too', default=True),
         'snaplen': Field('int', 'bytes kept of each packet', default=128,
                          minimum=68, maximum=65535),

@@ -67,10 +67,12 @@ class Keepalive(Metric):
         info = data.tables.get('flow.' + f)
         rows = info.dicts() if info is not None else []
         if rows:
+            # Samples after the connection died stay, empty: the plot
+            # then reaches the moment the application saw the error.
             data.add_table(n + '.timeline', ['t', 'idle_s', 'probes_out'], [
                 [r['t'], round(min(r['last_ack_recv_ms'], r['last_data_recv_ms'])
-                              / 1000, 3), r['probes']] for r in rows
-                if r['state'] == 1])
+                               / 1000, 3), r['probes']] if r['state'] == 1
+                else [r['t'], None, None] for r in rows])
             data.add_value(n + '.tcpi_probes_max',
                            max(r['probes'] or 0 for r in rows))
         idle, intvl, cnt = (v.get('flow.%s.%s' % (f, k)) for k in

@@ -56,8 +56,9 @@ class Chain(Topology):
                              '(default: path.mtu)'),
         'mss_clamp': Field('bool', 'router1 clamps the MSS option of the '
                            'SYNs it forwards to the route\'s MTU', default=False),
-        'mss_clamp_ports': Field('any', 'clamp only connections to or from '
-                                 'these ports (default: all)', check=_ports),
+        'mss_clamp_ports': Field('any', 'a list of ports: clamp only '
+                                 'connections to or from these (default: '
+                                 'all)', check=_ports),
     }
     client = 'sender'
     server = 'receiver'
