@@ -436,6 +436,21 @@ class RtoAnalyzer(unittest.TestCase):
         v = self.run_rto(0.26, 1.0)
         self.assertAlmostEqual(v['rto.ratio_max'], 1.0, places=3)
 
+    def test_var_term_falls_a_quarter_per_rtt(self):
+        from labbook.metrics.rto import var_term
+        rows = [dict(rttvar_ms=150.0, bytes_acked=1),
+                dict(rttvar_ms=100.0, bytes_acked=1),     # no new ACK
+                dict(rttvar_ms=100.0, bytes_acked=201),   # 600 -> 550
+                dict(rttvar_ms=100.0, bytes_acked=401),   # -> 512.5
+                dict(rttvar_ms=200.0, bytes_acked=601)]   # up at once
+        self.assertAlmostEqual(var_term(rows[:2]), 600.0)
+        self.assertAlmostEqual(var_term(rows[:3]), 550.0)
+        self.assertAlmostEqual(var_term(rows[:4]), 512.5)
+        self.assertAlmostEqual(var_term(rows), 800.0)
+        # Small variation: the 200 ms floor.
+        self.assertAlmostEqual(var_term([dict(rttvar_ms=5.0, bytes_acked=1)]),
+                               200.0)
+
 
 class MssAnalyzer(unittest.TestCase):
     def run_mss(self, pmtud=True):

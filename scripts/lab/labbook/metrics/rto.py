@@ -17,14 +17,24 @@ the two, each next one from the retransmission before.
 Values (NAME.): count (retransmissions of the head), first_ms (the first
 gap), armed_ms (tcpi_rto of the last sample before the timeout fired:
 the timer the kernel armed), srtt_ms, rttvar_ms (tcpi_rtt, tcpi_rttvar
-then), formula_ms (srtt + max(4 x rttvar, 200 ms): Linux's RTO, its 200
-ms floor applying to the variance term), first_over_armed,
-first_over_formula, ratio_min, ratio_max, ratio_median (each gap over the
+then), var_term_ms, formula_ms (srtt + the variance term: Linux's RTO,
+see below), first_over_armed, first_over_formula, armed_over_formula (the
+kernel's RTO against the formula), ratio_min, ratio_max, ratio_median (each gap over the
 one before: 2 for exponential backoff), backoff_max (TCP_INFO's
 icsk_backoff), last_gap_ms, tcpi_ratio_min, tcpi_ratio_max (the ratios
 of the RTO TCP_INFO shows after each timeout, consecutive timeouts only:
 the kernel's own doubling, before the timer wheel rounds the expiry up,
 by up to an eighth for timers of 256 ms and more at HZ=250).
+The variance term is RFC 6298's 4 x RTTVAR with Linux's two changes: a
+200 ms floor (TCP_RTO_MIN) on the term, not on the whole RTO, and a slow
+fall: each round trip raises the term at once to max(4 x rttvar, 200 ms)
+if that is larger, and otherwise lets it fall only a quarter of the way
+to it (tcp_rtt_estimator's mdev_max_us / rttvar_us). It is replayed here
+from the TCP_INFO samples: one step per sample in which bytes_acked
+moved (one round trip each, as long as one segment is in flight at a
+time: the conn workload's small paced writes). On a path whose RTT the
+estimator is still learning, 4 x tcpi_rttvar alone is below the RTO.
+
 Tables NAME.timeouts (t, gap_s: the gap ending at each retransmission,
 doubling_s: the first gap doubled k times) and NAME.rto (t, rto_s: the
 TCP_INFO RTO). Marks NAME: the retransmissions, the wait.
@@ -35,7 +45,8 @@ from ..schema import Field
 from . import _pkt
 
 VALUES = ('count', 'first_ms', 'armed_ms', 'srtt_ms', 'rttvar_ms',
-          'formula_ms', 'first_over_armed', 'first_over_formula', 'ratio_min',
+          'var_term_ms', 'formula_ms', 'first_over_armed',
+          'first_over_formula', 'armed_over_formula', 'ratio_min',
           'ratio_max', 'ratio_median', 'backoff_max', 'last_gap_ms',
           'tcpi_ratio_min', 'tcpi_ratio_max')
 RTO_MIN_MS = 200.0
@@ -148,10 +159,30 @@ class RtoBackoff(Metric):
             data.add_value(n + '.armed_ms', b['rto_ms'])
             data.add_value(n + '.srtt_ms', b['rtt_ms'])
             data.add_value(n + '.rttvar_ms', b['rttvar_ms'])
-            formula = b['rtt_ms'] + max(4 * b['rttvar_ms'], RTO_MIN_MS)
+            term = var_term(before)
+            formula = b['rtt_ms'] + term
+            data.add_value(n + '.var_term_ms', round(term, 3))
             data.add_value(n + '.formula_ms', round(formula, 3))
             data.add_value(n + '.first_over_formula',
                            round(first * 1000 / formula, 4))
             if b['rto_ms']:
                 data.add_value(n + '.first_over_armed',
                                round(first * 1000 / b['rto_ms'], 4))
+                data.add_value(n + '.armed_over_formula',
+                               round(b['rto_ms'] / formula, 4))
+
+
+def var_term(rows):
+    """The RTO's variance term (ms) after the TCP_INFO samples rows,
+    replaying Linux's estimator: per round trip (a sample where
+    bytes_acked moved), up at once to max(4 x rttvar, TCP_RTO_MIN), or
+    down a quarter of the way there."""
+    term, acked = None, None
+    for r in rows:
+        m = max(4 * r['rttvar_ms'], RTO_MIN_MS)
+        if term is None:
+            term = m
+        elif r['bytes_acked'] != acked:
+            term = m if m > term else term - (term - m) / 4
+        acked = r['bytes_acked']
+    return term
