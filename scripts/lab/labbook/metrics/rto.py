@@ -55,8 +55,10 @@ RTO_MIN_MS = 200.0
 @register('metric', 'rto_backoff')
 class RtoBackoff(Metric):
     DOC = 'retransmission timeouts of a black-holed connection: the first ' \
-          'against srtt + max(4 rttvar, 200 ms), then the backoff ratios'
+          'against srtt + max(4 rttvar, 200 ms) (the term replayed as ' \
+          'Linux lets it fall), then the backoff ratios'
     PRODUCES = 'values NAME.count, .first_ms, .formula_ms, ' \
+               '.armed_over_formula, ' \
                '.first_over_formula, .ratio_min, .ratio_max, ...; tables ' \
                'NAME.timeouts, NAME.rto; marks NAME'
     KEYS = {
