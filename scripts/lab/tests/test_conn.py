@@ -381,6 +381,20 @@ class FlowControlAnalyzer(unittest.TestCase):
         m.compute(d)
         self.assertEqual(d.values['fc.sent_beyond'], 1)
 
+    def test_stale_ack_moves_no_edge(self):
+        # ACKs captured out of order: the older one (ack 1001) must not
+        # pull the right edge back under a segment the newer one allowed.
+        d = RunData()
+        rows = [pkt(0.0, 'c', 'S', ISN), pkt(0.001, 's', 'SA', SISN, ISN + 1),
+                pkt(0.002, 's', 'A', SISN + 1, ISN + 2001, win=3000),
+                pkt(0.0021, 's', 'A', SISN + 1, ISN + 1001, win=3000),
+                pkt(0.003, 'c', 'PA', ISN + 4001, SISN + 1, ln=1000)]
+        d.add_table('pkt.sender', capture.COLUMNS, rows)
+        m = metric(FlowControl, name='fc', flow='a')
+        m.node = 'sender'
+        m.compute(d)
+        self.assertEqual(d.values['fc.sent_beyond'], 0)
+
 
 class RtoAnalyzer(unittest.TestCase):
     def run_rto(self, first, factor, n=5, ack_late=0.0):

@@ -136,7 +136,12 @@ class FlowControl(Metric):
             if p['sport'] == port:              # from the receiver
                 if 'S' in p['flags'] or 'A' not in p['flags']:
                     continue
-                una, wnd = _pkt.rel(p['ack'], isn), p['win'] << ws
+                ack = _pkt.rel(p['ack'], isn)
+                if una is not None and ack < una:
+                    # An older ACK the capture saw after a newer one:
+                    # the sender's TCP ignores it, window and all.
+                    continue
+                una, wnd = ack, p['win'] << ws
                 adv.append([p['t'], wnd / 1000])
                 if wnd == 0 and zero_since is None:
                     zero_since = p['t']
