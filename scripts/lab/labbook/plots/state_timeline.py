@@ -57,7 +57,7 @@ def render(ls, title, x_range=None, width=880):
                 states.append(st)
     if not states:
         states = ['CLOSED']
-    ml, mr, mt, mb = 104, 16, 30, 46
+    ml, mr, mt, mb = 122, 16, 30, 46
     row = 24
     ph = row * len(states)
     height = mt + ph + mb
