@@ -52,7 +52,11 @@ DIRECTION_KEYS = {
     'rate': Field('rate', 'bottleneck rate of this direction, e.g. "10mbit" '
                   '(default: forward from path.rate, reverse unlimited)'),
     'delay': Field('time', 'one-way delay added in this direction'),
-    'jitter': Field('time', 'delay variation (netem; reorders packets)'),
+    'jitter': Field('time', 'delay variation (netem; reorders packets '
+                    'unless reorder = false)'),
+    'reorder': Field('bool', 'with jitter: false keeps packets in order '
+                     '(netem also paces them at 10 Gbit/s, so none leaves '
+                     'before the one ahead of it; the delay still varies)'),
     'loss': Field('percent', 'random loss, e.g. "0.5%"'),
     'buffer': Field('buffer', 'bottleneck queue: packets (integer) or '
                     '"N bdp"'),
@@ -68,6 +72,9 @@ PATH_KEYS = {
     'delay': Field('time', 'one-way delay added in each direction (rtt = 2 '
                    'x delay); exclusive with rtt'),
     'jitter': Field('time', 'delay variation, data direction'),
+    'reorder': Field('bool', 'with jitter: let netem reorder packets '
+                     '(default) or, false, keep them in order',
+                     default=True),
     'loss': Field('percent', 'random loss, data direction'),
     'buffer': Field('buffer', 'bottleneck queue, data direction: packets or '
                     '"N bdp"', default=(1.0, 'bdp')),
@@ -76,6 +83,11 @@ PATH_KEYS = {
                  maximum=9000),
     'offload': Field('bool', 'keep TSO/GSO/GRO on (default off: one '
                      'packet per segment, as on a real path)', default=False),
+    'sender_qdisc': Field('str', 'queue discipline on the sending host\'s '
+                          'own interface (dumbbell: the sender\'s); fq '
+                          'paces every TCP flow at its pacing rate; '
+                          'default: the device\'s (none on a veth)',
+                          choices=('fq', 'fq_codel', 'pfifo_fast')),
 }
 
 EVENT_KEYS = {
@@ -344,14 +356,18 @@ def _build_path(doc):
     one_way = p['delay'] if p['delay'] is not None else (
         p['rtt'] / 2 if p['rtt'] is not None else 0.0)
     top_fwd = {'rate': p['rate'], 'delay': one_way, 'jitter': p['jitter'],
-               'loss': p['loss'], 'buffer': p['buffer'], 'qdisc': p['qdisc']}
-    top_rev = {'rate': None, 'delay': one_way, 'jitter': None, 'loss': None,
-               'buffer': None, 'qdisc': None}
+               'reorder': p['reorder'], 'loss': p['loss'],
+               'buffer': p['buffer'], 'qdisc': p['qdisc']}
+    top_rev = {'rate': None, 'delay': one_way, 'jitter': None,
+               'reorder': p['reorder'], 'loss': None, 'buffer': None,
+               'qdisc': None}
     fwd = _direction(p, fwd_raw, top_fwd, 'forward')
     rev = _direction(p, rev_raw, top_rev, 'reverse')
     for d in (fwd, rev):
         d['delay'] = d['delay'] or 0.0
         d['qdisc'] = d['qdisc'] or 'tbf'
+        if d['reorder'] is None:
+            d['reorder'] = True
     rtt = fwd['delay'] + rev['delay']
     explicit = {'forward': 'path.forward.buffer' if 'buffer' in fwd_raw else
                 ('path.buffer' if 'buffer' in raw else None),
@@ -378,7 +394,8 @@ def _build_path(doc):
     if fwd['rate'] and rtt > 0:
         bdp = fwd['rate'] * rtt / 8 / (p['mtu'] + 14)
     return {'forward': fwd, 'reverse': rev, 'mtu': p['mtu'],
-            'offload': p['offload'], 'rtt': rtt, 'bdp_packets': bdp}
+            'offload': p['offload'], 'rtt': rtt, 'bdp_packets': bdp,
+            'sender_qdisc': p['sender_qdisc']}
 
 
 def build(doc, file, params=None, mode='static'):
@@ -415,6 +432,9 @@ def _build(doc, file, params, mode):
     nodes = exp.topology.nodes()
 
     exp.path = _build_path(doc)
+    if exp.path['sender_qdisc'] and not getattr(cls, 'HAS_SENDER_QDISC', False):
+        raise SpecError('path.sender_qdisc', 'the %s topology has no '
+                        'sending host\'s interface for it' % cls.kind)
 
     exp.sysctl = {}
     for node, table in doc.get('sysctl', {}).items():
@@ -595,7 +615,8 @@ def describe_path(p):
     if f['loss']:
         bits.append('%g%% loss' % f['loss'])
     if f['jitter']:
-        bits.append('jitter %s' % units.fmt_time(f['jitter']))
+        bits.append('jitter %s%s' % (units.fmt_time(f['jitter']),
+                                     '' if f['reorder'] else ' (in order)'))
     if f['qdisc'] != 'tbf':
         bits.append(f['qdisc'])
     if r['rate'] or r['loss'] or r['jitter']:
@@ -606,4 +627,6 @@ def describe_path(p):
             if x))
     if p['mtu'] != 1500:
         bits.append('MTU %d' % p['mtu'])
+    if p.get('sender_qdisc'):
+        bits.append('%s on the sender' % p['sender_qdisc'])
     return ', '.join(bits)
