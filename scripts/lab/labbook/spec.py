@@ -24,7 +24,7 @@ from .schema import Field, SpecError, validate
 
 TOP_KEYS = ('base', 'experiment', 'topology', 'path', 'sysctl', 'flow',
             'event', 'measure', 'metric', 'plot', 'verdict', 'matrix',
-            'override')
+            'variants', 'override', 'quick', 'bench')
 
 EXPERIMENT_KEYS = {
     'name': Field('str', 'short identifier (default: the file name without '
@@ -167,12 +167,75 @@ def _normalize(doc, file):
                 raise SpecError('sysctl.' + node, 'must be a table of sysctl '
                                 'names and values', file)
             doc['sysctl'][node] = _flatten(t)
-    for k in ('override', 'matrix'):
+    for k in ('override', 'matrix', 'quick'):
         if k in doc:
             if not isinstance(doc[k], dict):
                 raise SpecError(k, 'must be a table of key paths', file)
             doc[k] = _flatten(doc[k], quoted_leaf=True)
+    if 'variants' in doc:
+        _check_variants(doc['variants'], file)
     return doc
+
+
+def _check_variants(v, file):
+    """[variants.DIM] LABEL = { key.path = value, ... }: the shape only
+    (the key paths are checked when each combination is built)."""
+    if not isinstance(v, dict):
+        raise SpecError('variants', 'must be tables [variants.NAME]', file)
+    for dim, labels in v.items():
+        if not isinstance(labels, dict) or not labels:
+            raise SpecError('variants.' + dim, 'must be a table of named '
+                            'variants, each a table of key paths and values',
+                            file)
+        for label, t in labels.items():
+            if not isinstance(t, dict):
+                raise SpecError('variants.%s.%s' % (dim, label), 'must be a '
+                                'table of key paths and values ({} for none)',
+                                file)
+
+
+def dimensions(doc):
+    """The sweep's dimensions in order: [matrix] key paths, then
+    [variants.NAME] names; -> [(name, [values or labels])]."""
+    out = [(k, v) for k, v in doc.get('matrix', {}).items()]
+    out += [(k, list(v)) for k, v in doc.get('variants', {}).items()]
+    return out
+
+
+def restrict(doc, key, wanted, file=None):
+    """Keep only the values `wanted` (texts) of the dimension `key`
+    (a [matrix] key path or a [variants] name). -> False when the file
+    has no such dimension."""
+    where = '--only ' + key
+    if key in doc.get('matrix', {}):
+        vals = doc['matrix'][key]
+        texts = [str(v) for v in vals] if isinstance(vals, list) else []
+        for w in wanted:
+            if w not in texts:
+                raise SpecError(where, '%r is not one of its values (%s)' %
+                                (w, ', '.join(texts)), file)
+        doc['matrix'][key] = [v for v in vals if str(v) in wanted]
+        return True
+    if key in doc.get('variants', {}):
+        labels = doc['variants'][key]
+        for w in wanted:
+            if w not in labels:
+                raise SpecError(where, '%r is not one of its variants (%s)' %
+                                (w, ', '.join(labels)), file)
+        doc['variants'][key] = {k: v for k, v in labels.items() if k in wanted}
+        return True
+    return False
+
+
+def parse_only(text):
+    """--only KEY=V1,V2 -> (key, [texts])."""
+    if '=' not in text:
+        raise SpecError(None, '--only %r: expected KEY=VALUE[,VALUE...]' % text)
+    k, v = text.split('=', 1)
+    vals = [x.strip() for x in v.split(',') if x.strip()]
+    if not k.strip() or not vals:
+        raise SpecError(None, '--only %r: expected KEY=VALUE[,VALUE...]' % text)
+    return k.strip(), vals
 
 
 def _merge(base, over):
@@ -250,8 +313,9 @@ def parse_set(text):
     return k, value
 
 
-def load_raw(path, sets=(), _seen=()):
-    """The file's document with base, [override] and `sets` applied."""
+def load_raw(path, sets=(), _seen=(), quick=False, only=()):
+    """The file's document with base, [override], [quick] (if quick),
+    `sets` and `only` (see restrict) applied."""
     path = os.path.abspath(path)
     if path in _seen:
         raise SpecError('base', 'base files loop: %s' %
@@ -288,8 +352,13 @@ def load_raw(path, sets=(), _seen=()):
         doc = _merge(based, doc)
     for k, v in doc.pop('override', {}).items():
         set_path(doc, k, v, path, 'override.' + k)
+    if quick:
+        for k, v in doc.pop('quick', {}).items():
+            set_path(doc, k, v, path, 'quick.' + k)
     for k, v in sets:
         set_path(doc, k, v, path, '--set ' + k)
+    for k, vals in only:
+        restrict(doc, k, vals, path)
     if not doc.get('experiment', {}).get('name'):
         stem = os.path.splitext(os.path.basename(origin))[0]
         doc.setdefault('experiment', {})['name'] = stem
@@ -538,7 +607,8 @@ Experiment.end_time = _end_time
 
 
 class ExperimentSet:
-    """A file: its variants (one per [matrix] combination) and reps."""
+    """A file: its variants (one per combination of the [matrix] values
+    and [variants]) and reps."""
 
     def __init__(self, file, name, variants, reps, raw):
         self.file = file
@@ -546,43 +616,58 @@ class ExperimentSet:
         self.variants = variants    # [Experiment]
         self.reps = reps
         self.raw = raw              # resolved document, [matrix] included
+        self.dims = [k for k, _ in dimensions(raw)]
 
 
 def expand(doc, file):
-    """[(params, doc)] for every combination of the [matrix] values."""
+    """[(params, doc)] for every combination of the [matrix] values and
+    the [variants] (the dimensions in order, the last varying fastest);
+    params: key path -> value, variants name -> label."""
     matrix = doc.get('matrix', {})
-    base = {k: v for k, v in doc.items() if k != 'matrix'}
-    if not matrix:
+    variants = doc.get('variants', {})
+    base = {k: v for k, v in doc.items() if k not in ('matrix', 'variants')}
+    if not matrix and not variants:
         return [({}, base)]
-    keys = list(matrix)
-    for k in keys:
+    for k in matrix:
         if not isinstance(matrix[k], list) or not matrix[k]:
             raise SpecError('matrix.' + k, 'must be a non-empty list of values',
                             file)
+    dims = dimensions(doc)
     out = []
-    for combo in itertools.product(*(matrix[k] for k in keys)):
+    for combo in itertools.product(*(vals for _, vals in dims)):
         d = copy.deepcopy(base)
         params = {}
-        for k, v in zip(keys, combo):
-            set_path(d, k, v, file, 'matrix.' + k)
+        for (k, _), v in zip(dims, combo):
+            if k in matrix:
+                set_path(d, k, v, file, 'matrix.' + k)
+            else:
+                for kp, x in _flatten(variants[k][v], quoted_leaf=True).items():
+                    set_path(d, kp, copy.deepcopy(x), file,
+                             'variants.%s.%s.%s' % (k, v, kp))
             params[k] = v
         out.append((params, d))
     return out
 
 
-def load(path, sets=(), mode='static'):
-    doc, origin = load_raw(path, sets)
+def load(path, sets=(), mode='static', quick=False, only=()):
+    doc, origin = load_raw(path, sets, quick=quick, only=only)
     variants = [build(d, origin, params, mode) for params, d in expand(doc, origin)]
     reps = variants[0].meta['reps']
     return ExperimentSet(origin, variants[0].name, variants, reps, doc)
 
 
-def load_many(paths, sets=(), mode='static'):
-    """Load every file; refuse two experiments with the same name."""
+def load_many(paths, sets=(), mode='static', quick=False, only=()):
+    """Load every file; refuse two experiments with the same name. An
+    `only` key must be a dimension of at least one of them."""
     out = []
     seen = {}
+    for k, _ in only:
+        if not any(k in [d for d, _ in dimensions(load_raw(p)[0])]
+                   for p in paths):
+            raise SpecError(None, '--only %s: no file here sweeps it (not a '
+                            '[matrix] key or [variants] name)' % k)
     for p in paths:
-        s = load(p, sets, mode)
+        s = load(p, sets, mode, quick, only)
         if s.name in seen:
             raise SpecError('experiment.name', 'name %r is also used by %s' %
                             (s.name, seen[s.name]), s.file)
@@ -593,7 +678,8 @@ def load_many(paths, sets=(), mode='static'):
 
 def resolved_json(s):
     """The resolved document of an ExperimentSet, for the VM."""
-    return json.dumps({'file': s.file, 'doc': s.raw}, indent=1, sort_keys=True)
+    # Key order kept: [variants] and [bench.columns] are in the file's order.
+    return json.dumps({'file': s.file, 'doc': s.raw}, indent=1)
 
 
 def fmt_params(params):
