@@ -46,6 +46,19 @@ EXPERIMENT_KEYS = {
                     default='held', choices=('held', 'not held')),
     'tags': Field('strlist', 'free labels, e.g. "quick" for the short lab '
                   'book', default=[]),
+    'order': Field('str', 'how repetitions run: "variant" (every repetition '
+                   'of a variant, then the next variant) or "interleaved" '
+                   '(one repetition of every variant, then the next, the '
+                   'last dimension\'s values rotated by one place each time '
+                   'so that none always runs first; for comparisons that '
+                   'must share the machine\'s slow and fast moments)',
+                   default='variant', choices=('variant', 'interleaved')),
+    'module': Field('str', 'the tcp_lab module during each run: "keep" it '
+                    'as it is, or make sure it is "loaded" (insmod '
+                    '$TCPLAB_KO) or "unloaded" (rmmod) before the run '
+                    'starts; the state found is restored after the '
+                    'experiment', default='keep',
+                    choices=('keep', 'loaded', 'unloaded')),
 }
 
 DIRECTION_KEYS = {
