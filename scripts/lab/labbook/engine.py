@@ -269,7 +269,9 @@ class _Pins:
     (see selftests/lib.sh pin_static_keys): a socket that wants packet
     timestamps, and an nft table at every hook point in a namespace of
     its own, so that experiments that add packet sockets or netfilter
-    rules do not flip them (a live code patch that TCG can trip over)."""
+    rules do not flip them (a live code patch that TCG can trip over);
+    and an RPS map on that namespace's lo, for experiments that steer
+    receive processing to a CPU."""
 
     def __init__(self, prefix):
         self.ns = None
@@ -280,7 +282,9 @@ class _Pins:
             ip, nft = netns.tool('ip'), netns.tool('nft')
         except netns.ToolMissing:
             return
-        self.ns = prefix + '-pin'
+        # Not PREFIX-*: the namespaces every run leaves are deleted by
+        # that name after each run, and the pins must outlive them.
+        self.ns = prefix + 'pin'
         subprocess.run([ip, 'netns', 'add', self.ns], capture_output=True)
         chains = ''.join('chain pin_%s { type filter hook %s priority 0; }\n' %
                          (h, h) for h in ('prerouting', 'input', 'forward',
@@ -288,6 +292,46 @@ class _Pins:
         subprocess.run([ip, 'netns', 'exec', self.ns, nft, '-f', '-'],
                        input='table inet pin {\n%s}\n' % chains, text=True,
                        capture_output=True)
+        # RPS's static key: on while any device has an RPS map, so an
+        # experiment that steers a node's receive processing to a CPU
+        # (measure cpu, rps) does not switch it on and off.
+        subprocess.run([ip, 'netns', 'exec', self.ns, 'sh', '-c',
+                        'echo 1 > /sys/class/net/lo/queues/rx-0/rps_cpus'],
+                       capture_output=True)
+        self._warm(ip)
+
+    WARM = '''
+import socket
+for fam, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+    try:
+        ls = socket.socket(fam)
+        ls.bind((addr, 0))
+        ls.listen(8)
+        c = socket.create_connection((addr, ls.getsockname()[1]), timeout=5)
+        a, _ = ls.accept()
+        c.sendall(b"x")
+        a.recv(1)
+        for s in (c, a, ls):
+            s.close()
+    except OSError:
+        pass
+'''
+
+    def _warm(self, ip):
+        """One connection per family over the pin namespace's lo, its SYN
+        answered with a cookie (tcp_syncookies=2): the kernel's
+        initialise-once secrets (the established hash's, the sequence
+        numbers', the SYN cookies') are made on first use, and each then
+        patches its static key away from a work item: let that happen
+        here, with nothing else running, not in the middle of the first
+        experiment's traffic (under TCG a CPU running the site being
+        patched has died of an int3 in inet_ehashfn)."""
+        subprocess.run([ip, 'netns', 'exec', self.ns, 'sh', '-c',
+                        'echo 2 > /proc/sys/net/ipv4/tcp_syncookies'],
+                       capture_output=True)
+        subprocess.run([ip, 'netns', 'exec', self.ns, sys.executable, '-c',
+                        self.WARM], capture_output=True, timeout=30)
+        time.sleep(1.0)
 
     def close(self):
         if self.ns:
