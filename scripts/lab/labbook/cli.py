@@ -2,13 +2,20 @@
 """tcplab-lab: the lab book's one entry point.
 
   tcplab-lab check FILE... [--set KEY=VALUE]... [--live] [--resolve DIR]
-                   [--names]
+                   [--names] [--estimate] [--quick] [--only KEY=V1,V2]...
       validate experiment files (nothing runs); --live checks sysctls
       against this kernel's /proc/sys instead of the static tables;
       --resolve writes each file resolved (base, override, --set) as
       DIR/NAME.json, the form the VM receives
   tcplab-lab run FILE... --out DIR [--set KEY=VALUE]... [--page HTML]
-      run them (as root); one line per experiment; results in DIR
+                 [--quick] [--only KEY=V1,V2]...
+      run them (as root); one line per experiment; results in DIR;
+      --quick applies each file's [quick] settings, --only keeps some
+      values of a [matrix] key or [variants] name
+  tcplab-lab bench DIR... --out OUTDIR [--strict]
+      from results directories (one per kernel) of files with a [bench]
+      table: per-run and per-cell CSVs, charts (SVG), ratios with
+      bootstrap intervals, checks, summary.txt and index.html
   tcplab-lab rejudge DIR [FILE...]
       compute the metrics and verdicts of results again from their saved
       tables, with the current analyzers (and FILEs' verdicts, by name)
@@ -185,6 +192,15 @@ def cmd_rejudge(args):
     return 0 if all(r['outcome_ok'] for r in results) else 1
 
 
+def cmd_bench(args):
+    from . import bench
+    try:
+        return bench.main(args)
+    except SpecError as e:
+        print('refused: %s' % e, file=sys.stderr)
+        return 1
+
+
 def cmd_browser(args):
     from . import browser
     return browser.main(args)
@@ -325,6 +341,15 @@ def main(argv=None):
                    help='also check that a copy with one plot removed fails')
     b.add_argument('--chromium', default=None)
     b.set_defaults(fn=cmd_browser)
+    bn = sub.add_parser('bench', help='benchmark CSVs, charts and checks '
+                        'from results directories')
+    bn.add_argument('dirs', nargs='+', help='results directories (one per '
+                    'kernel: tcplab-lab run --out DIR)')
+    bn.add_argument('--out', required=True, help='directory for the CSVs, '
+                    'charts, summary.txt and index.html')
+    bn.add_argument('--strict', action='store_true',
+                    help='exit 1 when a check did not hold')
+    bn.set_defaults(fn=cmd_bench)
     k = sub.add_parser('keys', help='the key reference')
     k.add_argument('--markdown', action='store_true')
     k.set_defaults(fn=cmd_keys)

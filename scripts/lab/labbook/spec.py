@@ -603,6 +603,8 @@ def _build(doc, file, params, mode):
     if not exp.verdicts:
         raise SpecError('verdict', 'an experiment needs at least one [[verdict]]')
 
+    from . import bench
+    exp.bench = bench.validate_bench(doc.get('bench'), exp, list(params))
     exp.timeout = exp.meta['timeout'] or (exp.end_time() + 60)
     return exp
 
