@@ -75,7 +75,7 @@ mapfile -t names < <("${lab[@]}" check --names "${args[@]}" "${files[@]}")
 est=$("${lab[@]}" check --estimate "${args[@]}" "${files[@]}")
 # NN-NAME.json, NN the order above (vm.sh resolves them again, in order).
 resolved=("$work"/exp/*.json)
-echo "# bench: ${names[*]} (about $((est / 60)) min per kernel)"
+echo "# bench: ${names[*]} (about $(((est + 59) / 60)) min of VM time per kernel)"
 
 rm -rf out/bench
 mkdir -p out/bench/results
