@@ -8,8 +8,8 @@
 # (out/bench/results/KVER/), and `tcplab-lab bench` turns them into
 # out/bench/*.csv, charts (*.svg), summary.txt and index.html.
 #
-#   BENCH="syncookie timewait"  only these: file names (without .toml) or
-#                    tags of the files (`tags = [...]`); default all
+#   BENCH="syncookie timewait"  only these: file names (without .toml)
+#                    and tags of the files (`tags = [...]`); default all
 #   QUICK=1          each file's [quick] settings: the short version
 #   REPS=N           repetitions of every cell (1..99; default: the file's)
 #   ONLY="KEY=V1,V2 ..."   only these values of a [matrix] key path or
@@ -39,12 +39,10 @@ if [ -z "${BENCH:-}" ]; then
 	pick=("$dir"/*.toml)
 else
 	for w in $BENCH; do
-		if [ -e "$dir/$w.toml" ]; then
-			pick+=("$dir/$w.toml")
-			continue
-		fi
+		# The file of that name and every file with that tag.
+		[ -e "$dir/$w.toml" ] && pick+=("$dir/$w.toml")
 		mapfile -t tagged < <("${lab[@]}" list --tag "$w" --paths "$dir")
-		if [ ${#tagged[@]} = 0 ]; then
+		if [ ${#tagged[@]} = 0 ] && ! [ -e "$dir/$w.toml" ]; then
 			echo "bench.sh: BENCH=$w: no file $dir/$w.toml and no file tagged $w" >&2
 			echo "  files: $(cd "$dir" && ls -- *.toml | sed 's/\.toml$//' | tr '\n' ' ')" >&2
 			exit 2
@@ -81,6 +79,9 @@ rm -rf out/bench
 mkdir -p out/bench/results
 rc=0
 for s in "$@"; do
+	# Never an earlier session's results, if this one fails to boot.
+	# (For unstable the chroot, and so its kver, may come with vm.sh.)
+	kver=$(kver_of "$s" 2>/dev/null) && rm -rf "$TCPLAB_OUT/$kver/files/lab"
 	start=$(date +%s)
 	VM_TIMEOUT=${VM_TIMEOUT:-$((est * 3 / 2 + 600))} \
 		scripts/vm.sh lab "$s" "${resolved[@]}" || rc=1
