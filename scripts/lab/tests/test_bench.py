@@ -302,5 +302,59 @@ class Output(BenchBase):
             self.assertGreater(os.path.getsize(os.path.join(out, name)), 100)
 
 
+class Sweeps(unittest.TestCase):
+    """The engine-side parts benchmarks lean on: [variants], [quick],
+    --only and the interleaved run order."""
+
+    def test_variants_quick_only(self):
+        d = tempfile.mkdtemp()
+        p = os.path.join(d, 'v.toml')
+        with open(p, 'w') as f:
+            f.write(FILE.split('[matrix]')[0] + textwrap.dedent('''
+                [matrix]
+                "path.rate" = ["10mbit", "20mbit"]
+                [variants.cfg]
+                plain = {}
+                lossy = { "path.loss" = "1%", "flow.f.algorithm" = "reno" }
+                [quick]
+                "experiment.reps" = 1
+                "matrix.path.rate" = ["20mbit"]
+                [[verdict]]
+                claim = "x"
+                metric = "flow.f.goodput_mbit"
+                min = 1
+            '''))
+        s = spec.load(p)
+        self.assertEqual(s.reps, 3)
+        self.assertEqual([v.params for v in s.variants], [
+            {'path.rate': '10mbit', 'cfg': 'plain'},
+            {'path.rate': '10mbit', 'cfg': 'lossy'},
+            {'path.rate': '20mbit', 'cfg': 'plain'},
+            {'path.rate': '20mbit', 'cfg': 'lossy'}])
+        lossy = s.variants[1]
+        self.assertEqual(lossy.path['forward']['loss'], 1.0)
+        self.assertEqual(lossy.workloads[0].item['algorithm'], 'reno')
+        self.assertFalse(s.variants[0].path['forward']['loss'])
+        q = spec.load(p, quick=True)
+        self.assertEqual((q.reps, len(q.variants)), (1, 2))
+        o = spec.load(p, only=[spec.parse_only('cfg=lossy')])
+        self.assertEqual([v.params['cfg'] for v in o.variants], ['lossy'] * 2)
+        with self.assertRaises(SpecError):
+            spec.load(p, only=[spec.parse_only('cfg=nosuch')])
+        with self.assertRaises(SpecError):
+            spec.load_many([p], only=[spec.parse_only('nodim=1')])
+
+    def test_interleaved_order(self):
+        from labbook import engine
+        # Each repetition runs every variant once; the block's first
+        # variant moves one place each repetition.
+        plan = engine.run_plan(3, 3, 3, 'interleaved')
+        self.assertEqual(plan, [(0, 0), (1, 0), (2, 0), (1, 1), (2, 1), (0, 1),
+                                (2, 2), (0, 2), (1, 2)])
+        self.assertEqual(sorted(plan), [(v, r) for v in range(3) for r in range(3)])
+        self.assertEqual(engine.run_plan(2, 2, 2, 'variant'),
+                         [(0, 0), (0, 1), (1, 0), (1, 1)])
+
+
 if __name__ == '__main__':
     unittest.main()
