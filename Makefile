@@ -12,11 +12,13 @@
 #   make lab EXP=FILE    run one experiment file (anywhere on disk) in the
 #                        VM: out/lab/NAME/index.html (KERNEL=6.1 too)
 #   make shell           boot the VM with the module loaded, interactive
-#   make bench           benchmarks on every kernel: out/bench/*.csv, *.png
-#   make bench QUICK=1   the short matrix
-#   make bench BENCH=cc REPS=3 CC_ONLY=r50,two
-#                        only the cc benchmark, 3 runs per cell (medians),
-#                        only the scenarios named r50* and two*
+#   make bench           benchmarks on every kernel (the experiment files
+#                        in scripts/lab/bench/, one VM session per kernel):
+#                        out/bench/*.csv, *.svg, summary.txt, index.html
+#   make bench QUICK=1   each file's short version ([quick])
+#   make bench BENCH=syncookie REPS=5 ONLY="defence=hook2,kernel_cookies"
+#                        only the files named or tagged syncookie, 5 runs
+#                        per cell (medians), only two of the defences
 #   make unit            userspace unit tests only
 #   make fuzz            libFuzzer targets, FUZZ_TIME seconds each (default 600)
 #   make check-debug     build (once) a 6.12 kernel with KASAN, lockdep,
@@ -103,4 +105,4 @@ shell:
 
 bench:
 	scripts/deps.sh
-	QUICK=$(QUICK) BENCH="$(BENCH)" REPS=$(REPS) CC_ONLY=$(CC_ONLY) scripts/bench.sh $(KERNELS)
+	QUICK=$(QUICK) BENCH="$(BENCH)" REPS=$(REPS) ONLY='$(ONLY)' scripts/bench.sh $(KERNELS)

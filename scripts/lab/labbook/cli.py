@@ -2,13 +2,20 @@
 """tcplab-lab: the lab book's one entry point.
 
   tcplab-lab check FILE... [--set KEY=VALUE]... [--live] [--resolve DIR]
-                   [--names]
+                   [--names] [--estimate] [--quick] [--only KEY=V1,V2]...
       validate experiment files (nothing runs); --live checks sysctls
       against this kernel's /proc/sys instead of the static tables;
       --resolve writes each file resolved (base, override, --set) as
       DIR/NAME.json, the form the VM receives
   tcplab-lab run FILE... --out DIR [--set KEY=VALUE]... [--page HTML]
-      run them (as root); one line per experiment; results in DIR
+                 [--quick] [--only KEY=V1,V2]...
+      run them (as root); one line per experiment; results in DIR;
+      --quick applies each file's [quick] settings, --only keeps some
+      values of a [matrix] key or [variants] name
+  tcplab-lab bench DIR... --out OUTDIR [--strict]
+      from results directories (one per kernel) of files with a [bench]
+      table: per-run and per-cell CSVs, charts (SVG), ratios with
+      bootstrap intervals, checks, summary.txt and index.html
   tcplab-lab rejudge DIR [FILE...]
       compute the metrics and verdicts of results again from their saved
       tables, with the current analyzers (and FILEs' verdicts, by name)
@@ -53,25 +60,45 @@ def _sets(args):
     return [spec.parse_set(s) for s in args.set or ()]
 
 
+def _load(args, mode):
+    """The files of args, with --set, --quick and --only applied."""
+    only = [spec.parse_only(o) for o in getattr(args, 'only', None) or ()]
+    return spec.load_many(_files(args.files), _sets(args), mode,
+                          quick=getattr(args, 'quick', False), only=only)
+
+
+# Seconds a run takes beyond its traffic under TCG: namespaces, links,
+# agents starting, collection (measured: 4-8 s).
+RUN_OVERHEAD = 8
+
+
 def cmd_check(args):
     try:
-        sets = spec.load_many(_files(args.files), _sets(args),
-                              'live' if args.live else 'static')
+        sets = _load(args, 'live' if args.live else 'static')
     except SpecError as e:
         print('refused: %s' % e, file=sys.stderr)
         return 1
+    total = 0
     for s in sets:
+        t = sum(v.end_time() for v in s.variants) * s.reps
+        total += t + RUN_OVERHEAD * len(s.variants) * s.reps
         if args.names:
             print(s.name)
             continue
+        if args.estimate:
+            continue
         e = s.variants[0]
-        t = sum(v.end_time() for v in s.variants) * s.reps
         print('ok %-22s %d variant(s) x %d rep(s), about %.0f s of traffic: %s' %
               (s.name, len(s.variants), s.reps, t, e.meta['title']))
+    if args.estimate:
+        print('%.0f' % total)
     if args.resolve:
         os.makedirs(args.resolve, exist_ok=True)
-        for s in sets:
-            with open(os.path.join(args.resolve, s.name + '.json'), 'w') as f:
+        # NN-NAME.json: the guest runs DIR/*.json, so the files run in
+        # the order given here (make bench puts module switches first).
+        for i, s in enumerate(sets):
+            with open(os.path.join(args.resolve, '%02d-%s.json' % (i + 1, s.name)),
+                      'w') as f:
                 f.write(spec.resolved_json(s))
     return 0
 
@@ -99,7 +126,7 @@ def cmd_run(args):
         print('tcplab-lab run: needs root (namespaces, tc, tracefs)', file=sys.stderr)
         return 1
     try:
-        sets = spec.load_many(_files(args.files), _sets(args), 'live')
+        sets = _load(args, 'live')
     except SpecError as e:
         print('refused: %s' % e, file=sys.stderr)
         return 1
@@ -163,6 +190,15 @@ def cmd_rejudge(args):
     for r in results:
         print(engine.line(r))
     return 0 if all(r['outcome_ok'] for r in results) else 1
+
+
+def cmd_bench(args):
+    from . import bench
+    try:
+        return bench.main(args)
+    except SpecError as e:
+        print('refused: %s' % e, file=sys.stderr)
+        return 1
 
 
 def cmd_browser(args):
@@ -244,6 +280,14 @@ def cmd_list(args):
     return rc
 
 
+def _sweep_args(p):
+    p.add_argument('--quick', action='store_true',
+                   help='apply each file\'s [quick] settings (a short run)')
+    p.add_argument('--only', action='append', metavar='KEY=V1,V2',
+                   help='run only these values of a [matrix] key path or '
+                   '[variants] name (a file without it is unaffected)')
+
+
 def main(argv=None):
     if sys.version_info < (3, 11):
         print('tcplab-lab needs Python 3.11 or newer (tomllib)', file=sys.stderr)
@@ -258,6 +302,9 @@ def main(argv=None):
     c.add_argument('--resolve', metavar='DIR')
     c.add_argument('--names', action='store_true',
                    help='print only the experiments\' names')
+    c.add_argument('--estimate', action='store_true',
+                   help='print only the seconds all runs should take')
+    _sweep_args(c)
     c.set_defaults(fn=cmd_check)
     r = sub.add_parser('run', help='run experiment files')
     r.add_argument('files', nargs='+')
@@ -270,6 +317,7 @@ def main(argv=None):
     r.add_argument('--stream', metavar='PREFIX',
                    help='print each finished experiment\'s files to stdout '
                    'as "TCPLAB-FILE PREFIX/path" blocks (the VM\'s channel)')
+    _sweep_args(r)
     r.set_defaults(fn=cmd_run)
     p = sub.add_parser('page', help='render a results directory')
     p.add_argument('dir')
@@ -293,6 +341,15 @@ def main(argv=None):
                    help='also check that a copy with one plot removed fails')
     b.add_argument('--chromium', default=None)
     b.set_defaults(fn=cmd_browser)
+    bn = sub.add_parser('bench', help='benchmark CSVs, charts and checks '
+                        'from results directories')
+    bn.add_argument('dirs', nargs='+', help='results directories (one per '
+                    'kernel: tcplab-lab run --out DIR)')
+    bn.add_argument('--out', required=True, help='directory for the CSVs, '
+                    'charts, summary.txt and index.html')
+    bn.add_argument('--strict', action='store_true',
+                    help='exit 1 when a check did not hold')
+    bn.set_defaults(fn=cmd_bench)
     k = sub.add_parser('keys', help='the key reference')
     k.add_argument('--markdown', action='store_true')
     k.set_defaults(fn=cmd_keys)

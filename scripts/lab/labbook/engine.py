@@ -269,7 +269,9 @@ class _Pins:
     (see selftests/lib.sh pin_static_keys): a socket that wants packet
     timestamps, and an nft table at every hook point in a namespace of
     its own, so that experiments that add packet sockets or netfilter
-    rules do not flip them (a live code patch that TCG can trip over)."""
+    rules do not flip them (a live code patch that TCG can trip over);
+    and an RPS map on that namespace's lo, for experiments that steer
+    receive processing to a CPU."""
 
     def __init__(self, prefix):
         self.ns = None
@@ -280,7 +282,9 @@ class _Pins:
             ip, nft = netns.tool('ip'), netns.tool('nft')
         except netns.ToolMissing:
             return
-        self.ns = prefix + '-pin'
+        # Not PREFIX-*: the namespaces every run leaves are deleted by
+        # that name after each run, and the pins must outlive them.
+        self.ns = prefix + 'pin'
         subprocess.run([ip, 'netns', 'add', self.ns], capture_output=True)
         chains = ''.join('chain pin_%s { type filter hook %s priority 0; }\n' %
                          (h, h) for h in ('prerouting', 'input', 'forward',
@@ -288,6 +292,46 @@ class _Pins:
         subprocess.run([ip, 'netns', 'exec', self.ns, nft, '-f', '-'],
                        input='table inet pin {\n%s}\n' % chains, text=True,
                        capture_output=True)
+        # RPS's static key: on while any device has an RPS map, so an
+        # experiment that steers a node's receive processing to a CPU
+        # (measure cpu, rps) does not switch it on and off.
+        subprocess.run([ip, 'netns', 'exec', self.ns, 'sh', '-c',
+                        'echo 1 > /sys/class/net/lo/queues/rx-0/rps_cpus'],
+                       capture_output=True)
+        self._warm(ip)
+
+    WARM = '''
+import socket
+for fam, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+    try:
+        ls = socket.socket(fam)
+        ls.bind((addr, 0))
+        ls.listen(8)
+        c = socket.create_connection((addr, ls.getsockname()[1]), timeout=5)
+        a, _ = ls.accept()
+        c.sendall(b"x")
+        a.recv(1)
+        for s in (c, a, ls):
+            s.close()
+    except OSError:
+        pass
+'''
+
+    def _warm(self, ip):
+        """One connection per family over the pin namespace's lo, its SYN
+        answered with a cookie (tcp_syncookies=2): the kernel's
+        initialise-once secrets (the established hash's, the sequence
+        numbers', the SYN cookies') are made on first use, and each then
+        patches its static key away from a work item: let that happen
+        here, with nothing else running, not in the middle of the first
+        experiment's traffic (under TCG a CPU running the site being
+        patched has died of an int3 in inet_ehashfn)."""
+        subprocess.run([ip, 'netns', 'exec', self.ns, 'sh', '-c',
+                        'echo 2 > /proc/sys/net/ipv4/tcp_syncookies'],
+                       capture_output=True)
+        subprocess.run([ip, 'netns', 'exec', self.ns, sys.executable, '-c',
+                        self.WARM], capture_output=True, timeout=30)
+        time.sleep(1.0)
 
     def close(self):
         if self.ns:
@@ -412,7 +456,7 @@ def run_book(sets, out, log=print, keep_raw=True, on_done=None):
         ':' + os.environ['PYTHONPATH'] if os.environ.get('PYTHONPATH') else '')
     prefix = 'tl%d' % os.getpid()
     current = {'pid': None}
-    tracer = None
+    tracing = {'tracer': None, 'failed': False}
     pins = None
 
     def on_signal(signum, frame):
@@ -427,21 +471,11 @@ def run_book(sets, out, log=print, keep_raw=True, on_done=None):
             'experiments': []}
     try:
         pins = _Pins(prefix)
-        events = set()
         for s in sets:
-            for e in s.variants:
-                for m in e.measures:
-                    events.update(getattr(m, 'trace_events', lambda: [])())
-        if events:
-            try:
-                tracer = Tracer('tcplab-lab-%d' % os.getpid())
-                for ev in sorted(events):
-                    if tracer.has_event(ev):
-                        tracer.enable(ev)
-            except (RuntimeError, OSError) as e:
-                log('# tracing unavailable: %s' % e)
-                tracer = None
-        for s in sets:
+            # Each set's events are enabled before it runs, and stay
+            # enabled (see tracefs.py): a set that runs before any that
+            # traces (one that removes the module, say) runs untraced.
+            tracer = _tracer_for(s, tracing, log)
             res = _run_set(s, out, tracer, prefix, current, keep_raw)
             results.append(res)
             book['experiments'].append(s.name)
@@ -458,14 +492,94 @@ def run_book(sets, out, log=print, keep_raw=True, on_done=None):
         raise
     finally:
         netns.delete_prefix(prefix)
-        if tracer:
-            tracer.close()
+        if tracing['tracer']:
+            tracing['tracer'].close()
         if pins:
             pins.close()
         for s, h in old.items():
             signal.signal(s, h)
         _write_book(out, book, t_start)
     return results, ok
+
+
+def _tracer_for(s, tracing, log):
+    """The run's tracer with the events of set s enabled (made on first
+    need); None when no measure of s traces or tracing is unavailable."""
+    events = set()
+    for e in s.variants:
+        for m in e.measures:
+            events.update(getattr(m, 'trace_events', lambda: [])())
+    if not events or tracing['failed']:
+        return tracing['tracer']
+    try:
+        if tracing['tracer'] is None:
+            tracing['tracer'] = Tracer('tcplab-lab-%d' % os.getpid())
+        t = tracing['tracer']
+        for ev in sorted(events):
+            if ev not in t.enabled and t.has_event(ev):
+                t.enable(ev)
+    except (RuntimeError, OSError) as e:
+        log('# tracing unavailable: %s' % e)
+        tracing['failed'] = True
+        tracing['tracer'] = None
+    return tracing['tracer']
+
+
+MODULE = 'tcp_lab'
+
+
+def module_loaded():
+    return os.path.isdir('/sys/module/' + MODULE)
+
+
+def set_module(want, tracer=None, timeout=30.0):
+    """Load ($TCPLAB_KO, else modprobe) or remove the tcp_lab module.
+    Removing waits for namespaces and sockets that still use it (a
+    deleted namespace is cleaned up in the background). Events of the
+    module enabled in `tracer` are disabled first (a module with enabled
+    events cannot go) and not enabled again."""
+    if want == 'keep' or (want == 'loaded') == module_loaded():
+        return
+    if want == 'loaded':
+        ko = os.environ.get('TCPLAB_KO')
+        argv = ([netns.tool('insmod'), ko] if ko else
+                [netns.tool('modprobe'), MODULE])
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        if p.returncode != 0 or not module_loaded():
+            raise RunError('cannot load the module (%s): %s' % (
+                ' '.join(argv), (p.stderr or p.stdout).strip()))
+        return
+    if tracer is not None:
+        for ev in [e for e in tracer.enabled if e.startswith(MODULE + '/')]:
+            tracer.disable(ev)
+    end = time.monotonic() + timeout
+    while True:
+        p = subprocess.run([netns.tool('rmmod'), MODULE], capture_output=True,
+                           text=True, timeout=60)
+        if p.returncode == 0 or not module_loaded():
+            return
+        if time.monotonic() > end:
+            raise RunError('cannot remove the module: %s' %
+                           (p.stderr or p.stdout).strip())
+        time.sleep(0.5)
+
+
+def run_plan(nvariants, reps, n_last, order):
+    """The order of the runs: [(variant index, repetition)]. "variant":
+    each variant's repetitions together. "interleaved": repetition by
+    repetition; the variants come in blocks of n_last (the values of the
+    last dimension, which varies fastest), each block rotated by one more
+    place per repetition and per block."""
+    if order != 'interleaved':
+        return [(v, r) for v in range(nvariants) for r in range(reps)]
+    n_last = max(1, min(n_last, nvariants))
+    plan = []
+    for r in range(reps):
+        for g in range(0, nvariants, n_last):
+            block = list(range(g, min(g + n_last, nvariants)))
+            k = (r + g // n_last) % len(block)
+            plan += [(v, r) for v in block[k:] + block[:k]]
+    return plan
 
 
 def _judge_variant(e, d, runs):
@@ -558,18 +672,43 @@ def _run_set(s, out, tracer, prefix, current, keep_raw):
     t0 = time.monotonic()
     res = _summary(s)
     res['variants'] = []
-    for vi, e in enumerate(s.variants):
-        runs = []
-        for r in range(s.reps):
+    dims = spec.dimensions(s.raw)
+    n_last = len(dims[-1][1]) if dims else 1
+    plan = run_plan(len(s.variants), s.reps, n_last,
+                    s.variants[0].meta['order'])
+    runs = {vi: [None] * s.reps for vi in range(len(s.variants))}
+    was_loaded = module_loaded()
+    try:
+        for seq, (vi, r) in enumerate(plan):
+            e = s.variants[vi]
             rundir = os.path.join(d, 'v%d.r%d' % (vi + 1, r + 1))
-            timeout = int(e.timeout + SETUP_ALLOWANCE)
-            rj = _fork_run(e, rundir, tracer, prefix, timeout,
-                           lambda pid: current.__setitem__('pid', pid))
+            started = time.monotonic() - t0
+            try:
+                set_module(e.meta['module'], tracer)
+            except (RunError, netns.ToolMissing, OSError,
+                    subprocess.TimeoutExpired) as ex:
+                os.makedirs(rundir, exist_ok=True)
+                rj = {'status': 'error', 'error': str(ex), 'wall_s': 0}
+            else:
+                timeout = int(e.timeout + SETUP_ALLOWANCE)
+                rj = _fork_run(e, rundir, tracer, prefix, timeout,
+                               lambda pid: current.__setitem__('pid', pid))
             rj['dir'] = os.path.relpath(rundir, d)
+            rj['seq'] = seq + 1
+            rj['started_s'] = round(started, 1)
             if not keep_raw:
                 shutil.rmtree(os.path.join(rundir, 'raw'), ignore_errors=True)
-            runs.append(rj)
-        res['variants'].append(_judge_variant(e, d, runs))
+            runs[vi][r] = rj
+    finally:
+        if s.variants[0].meta['module'] != 'keep' or any(
+                e.meta['module'] != 'keep' for e in s.variants):
+            try:
+                set_module('loaded' if was_loaded else 'unloaded', tracer)
+            except (RunError, netns.ToolMissing, OSError,
+                    subprocess.TimeoutExpired) as ex:
+                print('# could not restore the module: %s' % ex, flush=True)
+    for vi, e in enumerate(s.variants):
+        res['variants'].append(_judge_variant(e, d, runs[vi]))
     res['wall_s'] = round(time.monotonic() - t0, 1)
     return _finish_set(s, d, res)
 

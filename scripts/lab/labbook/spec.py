@@ -24,7 +24,7 @@ from .schema import Field, SpecError, validate
 
 TOP_KEYS = ('base', 'experiment', 'topology', 'path', 'sysctl', 'flow',
             'event', 'measure', 'metric', 'plot', 'verdict', 'matrix',
-            'override')
+            'variants', 'override', 'quick', 'bench')
 
 EXPERIMENT_KEYS = {
     'name': Field('str', 'short identifier (default: the file name without '
@@ -46,13 +46,30 @@ EXPERIMENT_KEYS = {
                     default='held', choices=('held', 'not held')),
     'tags': Field('strlist', 'free labels, e.g. "quick" for the short lab '
                   'book', default=[]),
+    'order': Field('str', 'how repetitions run: "variant" (every repetition '
+                   'of a variant, then the next variant) or "interleaved" '
+                   '(one repetition of every variant, then the next, the '
+                   'last dimension\'s values rotated by one place each time '
+                   'so that none always runs first; for comparisons that '
+                   'must share the machine\'s slow and fast moments)',
+                   default='variant', choices=('variant', 'interleaved')),
+    'module': Field('str', 'the tcp_lab module during each run: "keep" it '
+                    'as it is, or make sure it is "loaded" (insmod '
+                    '$TCPLAB_KO) or "unloaded" (rmmod) before the run '
+                    'starts; the state found is restored after the '
+                    'experiment', default='keep',
+                    choices=('keep', 'loaded', 'unloaded')),
 }
 
 DIRECTION_KEYS = {
     'rate': Field('rate', 'bottleneck rate of this direction, e.g. "10mbit" '
                   '(default: forward from path.rate, reverse unlimited)'),
     'delay': Field('time', 'one-way delay added in this direction'),
-    'jitter': Field('time', 'delay variation (netem; reorders packets)'),
+    'jitter': Field('time', 'delay variation (netem; reorders packets '
+                    'unless reorder = false)'),
+    'reorder': Field('bool', 'with jitter: false keeps packets in order '
+                     '(netem also paces them at 10 Gbit/s, so none leaves '
+                     'before the one ahead of it; the delay still varies)'),
     'loss': Field('percent', 'random loss, e.g. "0.5%"'),
     'buffer': Field('buffer', 'bottleneck queue: packets (integer) or '
                     '"N bdp"'),
@@ -68,6 +85,9 @@ PATH_KEYS = {
     'delay': Field('time', 'one-way delay added in each direction (rtt = 2 '
                    'x delay); exclusive with rtt'),
     'jitter': Field('time', 'delay variation, data direction'),
+    'reorder': Field('bool', 'with jitter: let netem reorder packets '
+                     '(default) or, false, keep them in order',
+                     default=True),
     'loss': Field('percent', 'random loss, data direction'),
     'buffer': Field('buffer', 'bottleneck queue, data direction: packets or '
                     '"N bdp"', default=(1.0, 'bdp')),
@@ -76,6 +96,11 @@ PATH_KEYS = {
                  maximum=9000),
     'offload': Field('bool', 'keep TSO/GSO/GRO on (default off: one '
                      'packet per segment, as on a real path)', default=False),
+    'sender_qdisc': Field('str', 'queue discipline on the sending host\'s '
+                          'own interface (dumbbell: the sender\'s); fq '
+                          'paces every TCP flow at its pacing rate; '
+                          'default: the device\'s (none on a veth)',
+                          choices=('fq', 'fq_codel', 'pfifo_fast')),
 }
 
 EVENT_KEYS = {
@@ -155,12 +180,75 @@ def _normalize(doc, file):
                 raise SpecError('sysctl.' + node, 'must be a table of sysctl '
                                 'names and values', file)
             doc['sysctl'][node] = _flatten(t)
-    for k in ('override', 'matrix'):
+    for k in ('override', 'matrix', 'quick'):
         if k in doc:
             if not isinstance(doc[k], dict):
                 raise SpecError(k, 'must be a table of key paths', file)
             doc[k] = _flatten(doc[k], quoted_leaf=True)
+    if 'variants' in doc:
+        _check_variants(doc['variants'], file)
     return doc
+
+
+def _check_variants(v, file):
+    """[variants.DIM] LABEL = { key.path = value, ... }: the shape only
+    (the key paths are checked when each combination is built)."""
+    if not isinstance(v, dict):
+        raise SpecError('variants', 'must be tables [variants.NAME]', file)
+    for dim, labels in v.items():
+        if not isinstance(labels, dict) or not labels:
+            raise SpecError('variants.' + dim, 'must be a table of named '
+                            'variants, each a table of key paths and values',
+                            file)
+        for label, t in labels.items():
+            if not isinstance(t, dict):
+                raise SpecError('variants.%s.%s' % (dim, label), 'must be a '
+                                'table of key paths and values ({} for none)',
+                                file)
+
+
+def dimensions(doc):
+    """The sweep's dimensions in order: [matrix] key paths, then
+    [variants.NAME] names; -> [(name, [values or labels])]."""
+    out = [(k, v) for k, v in doc.get('matrix', {}).items()]
+    out += [(k, list(v)) for k, v in doc.get('variants', {}).items()]
+    return out
+
+
+def restrict(doc, key, wanted, file=None):
+    """Keep only the values `wanted` (texts) of the dimension `key`
+    (a [matrix] key path or a [variants] name). -> False when the file
+    has no such dimension."""
+    where = '--only ' + key
+    if key in doc.get('matrix', {}):
+        vals = doc['matrix'][key]
+        texts = [str(v) for v in vals] if isinstance(vals, list) else []
+        for w in wanted:
+            if w not in texts:
+                raise SpecError(where, '%r is not one of its values (%s)' %
+                                (w, ', '.join(texts)), file)
+        doc['matrix'][key] = [v for v in vals if str(v) in wanted]
+        return True
+    if key in doc.get('variants', {}):
+        labels = doc['variants'][key]
+        for w in wanted:
+            if w not in labels:
+                raise SpecError(where, '%r is not one of its variants (%s)' %
+                                (w, ', '.join(labels)), file)
+        doc['variants'][key] = {k: v for k, v in labels.items() if k in wanted}
+        return True
+    return False
+
+
+def parse_only(text):
+    """--only KEY=V1,V2 -> (key, [texts])."""
+    if '=' not in text:
+        raise SpecError(None, '--only %r: expected KEY=VALUE[,VALUE...]' % text)
+    k, v = text.split('=', 1)
+    vals = [x.strip() for x in v.split(',') if x.strip()]
+    if not k.strip() or not vals:
+        raise SpecError(None, '--only %r: expected KEY=VALUE[,VALUE...]' % text)
+    return k.strip(), vals
 
 
 def _merge(base, over):
@@ -238,8 +326,9 @@ def parse_set(text):
     return k, value
 
 
-def load_raw(path, sets=(), _seen=()):
-    """The file's document with base, [override] and `sets` applied."""
+def load_raw(path, sets=(), _seen=(), quick=False, only=()):
+    """The file's document with base, [override], [quick] (if quick),
+    `sets` and `only` (see restrict) applied."""
     path = os.path.abspath(path)
     if path in _seen:
         raise SpecError('base', 'base files loop: %s' %
@@ -276,8 +365,13 @@ def load_raw(path, sets=(), _seen=()):
         doc = _merge(based, doc)
     for k, v in doc.pop('override', {}).items():
         set_path(doc, k, v, path, 'override.' + k)
+    if quick:
+        for k, v in doc.pop('quick', {}).items():
+            set_path(doc, k, v, path, 'quick.' + k)
     for k, v in sets:
         set_path(doc, k, v, path, '--set ' + k)
+    for k, vals in only:
+        restrict(doc, k, vals, path)
     if not doc.get('experiment', {}).get('name'):
         stem = os.path.splitext(os.path.basename(origin))[0]
         doc.setdefault('experiment', {})['name'] = stem
@@ -344,14 +438,18 @@ def _build_path(doc):
     one_way = p['delay'] if p['delay'] is not None else (
         p['rtt'] / 2 if p['rtt'] is not None else 0.0)
     top_fwd = {'rate': p['rate'], 'delay': one_way, 'jitter': p['jitter'],
-               'loss': p['loss'], 'buffer': p['buffer'], 'qdisc': p['qdisc']}
-    top_rev = {'rate': None, 'delay': one_way, 'jitter': None, 'loss': None,
-               'buffer': None, 'qdisc': None}
+               'reorder': p['reorder'], 'loss': p['loss'],
+               'buffer': p['buffer'], 'qdisc': p['qdisc']}
+    top_rev = {'rate': None, 'delay': one_way, 'jitter': None,
+               'reorder': p['reorder'], 'loss': None, 'buffer': None,
+               'qdisc': None}
     fwd = _direction(p, fwd_raw, top_fwd, 'forward')
     rev = _direction(p, rev_raw, top_rev, 'reverse')
     for d in (fwd, rev):
         d['delay'] = d['delay'] or 0.0
         d['qdisc'] = d['qdisc'] or 'tbf'
+        if d['reorder'] is None:
+            d['reorder'] = True
     rtt = fwd['delay'] + rev['delay']
     explicit = {'forward': 'path.forward.buffer' if 'buffer' in fwd_raw else
                 ('path.buffer' if 'buffer' in raw else None),
@@ -378,7 +476,8 @@ def _build_path(doc):
     if fwd['rate'] and rtt > 0:
         bdp = fwd['rate'] * rtt / 8 / (p['mtu'] + 14)
     return {'forward': fwd, 'reverse': rev, 'mtu': p['mtu'],
-            'offload': p['offload'], 'rtt': rtt, 'bdp_packets': bdp}
+            'offload': p['offload'], 'rtt': rtt, 'bdp_packets': bdp,
+            'sender_qdisc': p['sender_qdisc']}
 
 
 def build(doc, file, params=None, mode='static'):
@@ -415,6 +514,9 @@ def _build(doc, file, params, mode):
     nodes = exp.topology.nodes()
 
     exp.path = _build_path(doc)
+    if exp.path['sender_qdisc'] and not getattr(cls, 'HAS_SENDER_QDISC', False):
+        raise SpecError('path.sender_qdisc', 'the %s topology has no '
+                        'sending host\'s interface for it' % cls.kind)
 
     exp.sysctl = {}
     for node, table in doc.get('sysctl', {}).items():
@@ -501,6 +603,8 @@ def _build(doc, file, params, mode):
     if not exp.verdicts:
         raise SpecError('verdict', 'an experiment needs at least one [[verdict]]')
 
+    from . import bench
+    exp.bench = bench.validate_bench(doc.get('bench'), exp, list(params))
     exp.timeout = exp.meta['timeout'] or (exp.end_time() + 60)
     return exp
 
@@ -518,7 +622,8 @@ Experiment.end_time = _end_time
 
 
 class ExperimentSet:
-    """A file: its variants (one per [matrix] combination) and reps."""
+    """A file: its variants (one per combination of the [matrix] values
+    and [variants]) and reps."""
 
     def __init__(self, file, name, variants, reps, raw):
         self.file = file
@@ -526,43 +631,58 @@ class ExperimentSet:
         self.variants = variants    # [Experiment]
         self.reps = reps
         self.raw = raw              # resolved document, [matrix] included
+        self.dims = [k for k, _ in dimensions(raw)]
 
 
 def expand(doc, file):
-    """[(params, doc)] for every combination of the [matrix] values."""
+    """[(params, doc)] for every combination of the [matrix] values and
+    the [variants] (the dimensions in order, the last varying fastest);
+    params: key path -> value, variants name -> label."""
     matrix = doc.get('matrix', {})
-    base = {k: v for k, v in doc.items() if k != 'matrix'}
-    if not matrix:
+    variants = doc.get('variants', {})
+    base = {k: v for k, v in doc.items() if k not in ('matrix', 'variants')}
+    if not matrix and not variants:
         return [({}, base)]
-    keys = list(matrix)
-    for k in keys:
+    for k in matrix:
         if not isinstance(matrix[k], list) or not matrix[k]:
             raise SpecError('matrix.' + k, 'must be a non-empty list of values',
                             file)
+    dims = dimensions(doc)
     out = []
-    for combo in itertools.product(*(matrix[k] for k in keys)):
+    for combo in itertools.product(*(vals for _, vals in dims)):
         d = copy.deepcopy(base)
         params = {}
-        for k, v in zip(keys, combo):
-            set_path(d, k, v, file, 'matrix.' + k)
+        for (k, _), v in zip(dims, combo):
+            if k in matrix:
+                set_path(d, k, v, file, 'matrix.' + k)
+            else:
+                for kp, x in _flatten(variants[k][v], quoted_leaf=True).items():
+                    set_path(d, kp, copy.deepcopy(x), file,
+                             'variants.%s.%s.%s' % (k, v, kp))
             params[k] = v
         out.append((params, d))
     return out
 
 
-def load(path, sets=(), mode='static'):
-    doc, origin = load_raw(path, sets)
+def load(path, sets=(), mode='static', quick=False, only=()):
+    doc, origin = load_raw(path, sets, quick=quick, only=only)
     variants = [build(d, origin, params, mode) for params, d in expand(doc, origin)]
     reps = variants[0].meta['reps']
     return ExperimentSet(origin, variants[0].name, variants, reps, doc)
 
 
-def load_many(paths, sets=(), mode='static'):
-    """Load every file; refuse two experiments with the same name."""
+def load_many(paths, sets=(), mode='static', quick=False, only=()):
+    """Load every file; refuse two experiments with the same name. An
+    `only` key must be a dimension of at least one of them."""
     out = []
     seen = {}
+    for k, _ in only:
+        if not any(k in [d for d, _ in dimensions(load_raw(p)[0])]
+                   for p in paths):
+            raise SpecError(None, '--only %s: no file here sweeps it (not a '
+                            '[matrix] key or [variants] name)' % k)
     for p in paths:
-        s = load(p, sets, mode)
+        s = load(p, sets, mode, quick, only)
         if s.name in seen:
             raise SpecError('experiment.name', 'name %r is also used by %s' %
                             (s.name, seen[s.name]), s.file)
@@ -573,7 +693,8 @@ def load_many(paths, sets=(), mode='static'):
 
 def resolved_json(s):
     """The resolved document of an ExperimentSet, for the VM."""
-    return json.dumps({'file': s.file, 'doc': s.raw}, indent=1, sort_keys=True)
+    # Key order kept: [variants] and [bench.columns] are in the file's order.
+    return json.dumps({'file': s.file, 'doc': s.raw}, indent=1)
 
 
 def fmt_params(params):
@@ -595,7 +716,8 @@ def describe_path(p):
     if f['loss']:
         bits.append('%g%% loss' % f['loss'])
     if f['jitter']:
-        bits.append('jitter %s' % units.fmt_time(f['jitter']))
+        bits.append('jitter %s%s' % (units.fmt_time(f['jitter']),
+                                     '' if f['reorder'] else ' (in order)'))
     if f['qdisc'] != 'tbf':
         bits.append(f['qdisc'])
     if r['rate'] or r['loss'] or r['jitter']:
@@ -606,4 +728,6 @@ def describe_path(p):
             if x))
     if p['mtu'] != 1500:
         bits.append('MTU %d' % p['mtu'])
+    if p.get('sender_qdisc'):
+        bits.append('%s on the sender' % p['sender_qdisc'])
     return ', '.join(bits)

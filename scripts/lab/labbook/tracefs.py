@@ -65,6 +65,16 @@ class Tracer:
         _write(os.path.join(self.dir, 'events', event, 'enable'), '1')
         self.enabled.add(event)
 
+    def disable(self, event):
+        """Disable EVENT again (before its module is removed)."""
+        if event not in self.enabled:
+            return
+        try:
+            _write(os.path.join(self.dir, 'events', event, 'enable'), '0')
+        except OSError:
+            pass
+        self.enabled.discard(event)
+
     def set_filter(self, event, expr):
         _write(os.path.join(self.dir, 'events', event, 'filter'), expr or '0')
 

@@ -22,6 +22,7 @@ class Dumbbell(Topology):
     KEYS = {}
     client = 'sender'
     server = 'receiver'
+    HAS_SENDER_QDISC = True     # path.sender_qdisc goes on s0
 
     def nodes(self):
         return ['sender', 'router', 'receiver']
@@ -42,6 +43,9 @@ class Dumbbell(Topology):
         net.run([net.ip, 'route', 'add', 'default', 'via', '10.0.3.2'], 'sender')
         net.run([net.ip, 'route', 'add', 'default', 'via', '10.0.4.1'], 'receiver')
         net.sysctl('router', 'net.ipv4.ip_forward', '1')
+        if p.get('sender_qdisc'):
+            net.run([net.tc, 'qdisc', 'replace', 'dev', 's0', 'root',
+                     p['sender_qdisc']], 'sender')
         self.shaper = _link.Shaper(net, p['mtu'], self.exp.events)
         self.shaper.add('forward', 'router', 'r1', p['forward'])
         self.shaper.add('reverse', 'router', 'r0', p['reverse'])

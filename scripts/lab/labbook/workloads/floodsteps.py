@@ -1,0 +1,755 @@
+# SPDX-License-Identifier: GPL-2.0
+"""flood_steps: a SYN or bogus-ACK flood at fixed rates, one step after
+the other, against a listener, with legitimate clients during each step
+and the server's CPU time per packet: a benchmark of the defences, not
+of the load generator.
+
+  [[flow]]
+  kind = "flood_steps"
+  name = "flood"
+  from = "attacker"            # default: the topology's attacker, if any
+  to = "server"
+  client = "client"            # where the legitimate clients run
+  port = 8000
+  packet = "syn"               # or "ack": random seq/ack, no cookie matches
+  steps = [0, 2000, 4000, 8000]    # packets/s; 0: no flood (the baseline)
+  step = "4s"                  # each step's flood
+  gap = "1s"                   # between steps: the last clients finish
+  clients = 20                 # legitimate connections per second
+  timeout = "1s"               # each has this long to get its echo back
+  backlog = 128                # the listener's
+  server_cpu = 0
+  other_cpu = 1
+  synproxy = false             # nft SYNPROXY in front of the port
+
+The generator is tcplab-flood (scripts/tools): a token bucket on
+CLOCK_MONOTONIC, so the rate is the one asked for, and it says when it
+fell behind. Each step runs it once, pinned to `other_cpu`.
+
+Cost where it is spent: a veth hands a packet to the receiver on the
+sender's CPU, so without help the server's work would land on the
+generator's CPU. Every interface of the server's namespace gets RPS to
+`server_cpu` only, every other namespace's interfaces RPS to `other_cpu`,
+the listener runs on `server_cpu`, the generator, the clients and this
+engine on `other_cpu`. The server's CPU time is then `server_cpu`'s busy
+time in /proc/stat over the step (from the flood's start until 0.3 s
+after its end, so the backlog is drained): user + nice + system + irq +
+softirq + steal. The first step with rate 0 is the baseline (the
+clients, timers, the machine's own noise): its busy rate is subtracted
+from the later steps for the cost per packet.
+
+What reached the server: the packets its interface took
+(`rx_packets`) plus those the backlog of `server_cpu` refused
+(/proc/net/softnet_stat's drops: the queue was full, the CPU behind),
+minus what the clients sent. What it answered: what its interface sent,
+minus what the clients received. The answers to spoofed sources end at
+the neighbour (a blackhole route, as the flood workload does), so they
+cost the server and nothing after it.
+
+Table flow.NAME, one row per step: step, rate (asked), t, window_s,
+sent (by the generator), offered_pps, kept_up, gen_runq_wait_s,
+reached_pps, reached_ratio (reached / asked), taken_pps (into the
+server's backlog), backlog_drop_pps, answered_pps, answered_share
+(answered / reached), cpu_util (server CPU busy share), cpu_softirq,
+other_cpu_util, cpu_us_per_pkt (net of the baseline, per packet taken),
+cpu_us_per_answer (per packet answered), legit_conns, legit_ok,
+success_pct, connect_p50_ms, connect_p99_ms, syncookies_sent,
+syncookies_failed, listen_drops, out_rsts, hook_synack, hook_ack_invalid,
+hook_ack_dropped (the counters' deltas over the step; hook_* need the
+module).
+
+Values flow.NAME.max_answered_pps (the highest answered rate of any
+step), .min_reached_ratio, .max_reached_ratio (over the flooding steps),
+.min_success_pct.
+"""
+import ipaddress
+import json
+import os
+import selectors
+import socket
+import struct
+import sys
+import threading
+import time
+
+from ..plugin import Outputs, Workload
+from ..registry import register
+from ..schema import Field
+from .. import netns
+
+LAB_DIR = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+COLUMNS = ['step', 'rate', 't', 'window_s', 'sent', 'offered_pps', 'kept_up',
+           'gen_runq_wait_s', 'reached_pps', 'reached_ratio', 'taken_pps',
+           'backlog_drop_pps', 'answered_pps', 'answered_share', 'cpu_util',
+           'cpu_softirq', 'other_cpu_util', 'cpu_us_per_pkt',
+           'cpu_us_per_answer', 'legit_conns', 'legit_ok', 'success_pct',
+           'connect_p50_ms', 'connect_p99_ms', 'syncookies_sent',
+           'syncookies_failed', 'listen_drops', 'out_rsts', 'hook_synack',
+           'hook_ack_invalid', 'hook_ack_dropped']
+VALUES = ('max_answered_pps', 'min_reached_ratio', 'max_reached_ratio',
+          'min_success_pct')
+DRAIN = 0.3         # seconds after a flood ends before the step's counters
+STARTUP = 0.5       # tcplab-flood's start: exec, the MAC, the first packet
+# The SYNPROXY rules of the kernel's nft_synproxy.sh selftest, on the input
+# hook since the server is local.
+SYNPROXY = """table inet lab_synproxy {
+	chain prerouting {
+		type filter hook prerouting priority -300; policy accept;
+		tcp dport %(port)d tcp flags syn notrack
+	}
+	chain input {
+		type filter hook input priority 0; policy accept;
+		ct state established accept
+		tcp dport %(port)d ct state invalid,untracked synproxy mss 1460 wscale 7 timestamp sack-perm
+		ct state invalid drop
+	}
+}
+"""
+
+
+def generator():
+    """tcplab-flood: the VM's /usr/bin, or built in the tree."""
+    try:
+        return netns.tool('tcplab-flood')
+    except netns.ToolMissing:
+        p = os.path.join(os.path.dirname(LAB_DIR), 'tools', 'tcplab-flood')
+        if os.access(p, os.X_OK):
+            return p
+        raise
+
+
+def route_get(net, node, addr):
+    """(via, dev) of NODE's route to ADDR, or None."""
+    p = net.run([net.ip, '-o', 'route', 'get', addr], node, check=False,
+                record=False)
+    if p.returncode != 0:
+        return None
+    w = p.stdout.split()
+    if w and w[0] in ('blackhole', 'unreachable', 'prohibit'):
+        return None
+    return (w[w.index('via') + 1] if 'via' in w else None,
+            w[w.index('dev') + 1] if 'dev' in w else None)
+
+
+# ------------------------------------------------------- counter reading
+
+def read_stat():
+    """/proc/stat: cpu index -> (busy, softirq, total) in clock ticks."""
+    out = {}
+    with open('/proc/stat') as f:
+        for line in f:
+            if not line.startswith('cpu') or line.startswith('cpu '):
+                continue
+            p = line.split()
+            v = [int(x) for x in p[1:]]
+            v += [0] * (10 - len(v))
+            user, nice, system, idle, iowait, irq, softirq, steal = v[:8]
+            busy = user + nice + system + irq + softirq + steal
+            out[int(p[0][3:])] = (busy, softirq, busy + idle + iowait)
+    return out
+
+
+def read_softnet():
+    """/proc/net/softnet_stat: cpu -> (processed, dropped)."""
+    out = {}
+    with open('/proc/net/softnet_stat') as f:
+        for i, line in enumerate(f):
+            p = line.split()
+            # Since 5.10 the 13th column is the CPU's number.
+            cpu = int(p[12], 16) if len(p) > 12 else i
+            out[cpu] = (int(p[0], 16), int(p[1], 16))
+    return out
+
+
+def read_dev(pid, dev):
+    """(rx_packets, tx_packets) of DEV in the namespace of process PID."""
+    with open('/proc/%d/net/dev' % pid) as f:
+        for line in f:
+            name, _, rest = line.partition(':')
+            if name.strip() == dev:
+                v = rest.split()
+                return int(v[1]), int(v[9])
+    return 0, 0
+
+
+def read_snmp(pid):
+    out = {}
+    for fn in ('snmp', 'netstat'):
+        try:
+            with open('/proc/%d/net/%s' % (pid, fn)) as f:
+                lines = f.read().splitlines()
+        except OSError:
+            continue
+        for a, b in zip(lines[::2], lines[1::2]):
+            ka, _, names = a.partition(':')
+            kb, _, vals = b.partition(':')
+            if ka == kb:
+                for n, v in zip(names.split(), vals.split()):
+                    try:
+                        out[ka + n] = int(v)
+                    except ValueError:
+                        pass
+    try:
+        with open('/proc/%d/net/tcp_lab' % pid) as f:
+            for line in f:
+                p = line.split()
+                if len(p) == 2 and p[1].lstrip('-').isdigit():
+                    out['lab.' + p[0]] = int(p[1])
+    except OSError:
+        pass
+    return out
+
+
+def pct(xs, p):
+    if not xs:
+        return None
+    xs = sorted(xs)
+    k = max(0, min(len(xs) - 1, int(-(-p * len(xs) // 100)) - 1))
+    return xs[k]
+
+
+@register('workload', 'flood_steps')
+class FloodSteps(Workload):
+    DOC = ('a SYN or ACK flood at fixed rates in steps (tcplab-flood), '
+           'legitimate clients during each, the server\'s CPU per packet '
+           '(RPS-steered to one CPU)')
+    PRODUCES = ('table flow.NAME (one row per step); values flow.NAME.'
+                + ', .'.join(VALUES))
+    KEYS = {
+        'packet': Field('str', 'syn, or ack (random sequence and '
+                        'acknowledgment numbers: no cookie matches)',
+                        default='syn', choices=('syn', 'ack')),
+        'port': Field('int', 'the listener\'s port', required=True,
+                      minimum=1, maximum=65535),
+        'steps': Field('any', 'flood rates, packets/s, in order (0: no '
+                       'flood)', required=True),
+        'step': Field('time', 'length of each step\'s flood', default=4.0),
+        'gap': Field('time', 'pause between steps', default=1.0),
+        'sources': Field('str', 'random source addresses from this prefix',
+                         default='10.200.0.0/16'),
+        'options': Field('str', 'TCP options of the flood: linux or none',
+                         default='linux', choices=('linux', 'none')),
+        'client': Field('str', 'node of the legitimate clients (default: '
+                        'the topology\'s client)'),
+        'clients': Field('number', 'legitimate connections per second '
+                         '(0: none)', default=20.0, minimum=0, maximum=500),
+        'timeout': Field('time', 'a client\'s time to connect and get its '
+                         'echo', default=1.0),
+        'backlog': Field('int', 'listen() backlog', default=128, minimum=1),
+        'server_cpu': Field('int', 'CPU of the server\'s receive processing',
+                            default=0, minimum=0),
+        'other_cpu': Field('int', 'CPU of everything else', default=1,
+                           minimum=0),
+        'steer': Field('bool', 'RPS and CPU pinning as above (false: leave '
+                       'the machine as it is)', default=True),
+        'synproxy': Field('bool', 'put nft SYNPROXY in front of the port',
+                          default=False),
+    }
+
+    def check(self):
+        it = self.item
+        st = it['steps']
+        if not isinstance(st, list) or not st or not all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) and
+                0 <= x <= 10_000_000 for x in st):
+            self.fail('steps', 'a list of rates in packets/s (0 .. 1e7)')
+        if it['step'] <= 0 or it['gap'] < 0:
+            self.fail('step', 'must be above zero')
+        if it['server_cpu'] == it['other_cpu']:
+            self.fail('other_cpu', 'must differ from server_cpu')
+        nodes = self.exp.topology.nodes()
+        if it['from'] is None and 'attacker' in nodes:
+            self.src = 'attacker'
+        self.cnode = it['client'] or self.exp.topology.client
+        if self.cnode not in nodes:
+            self.fail('client', 'no node %r (nodes: %s)' % (self.cnode,
+                                                            ', '.join(nodes)))
+        if len({self.src, self.dst, self.cnode}) < 3:
+            self.fail('from', 'attacker, server and clients need three nodes')
+        try:
+            self.prefix = ipaddress.ip_network(it['sources'], strict=False)
+        except ValueError as e:
+            self.fail('sources', str(e))
+        if self.prefix.version != 4 or self.prefix.num_addresses < 2 or \
+           not self.prefix.is_private:
+            self.fail('sources', 'a private IPv4 prefix of several addresses')
+
+    def outputs(self):
+        n = 'flow.' + self.name
+        return Outputs(values=['%s.%s' % (n, v) for v in VALUES],
+                       tables={n: COLUMNS})
+
+    def end_time(self):
+        it = self.item
+        return it['start'] + len(it['steps']) * self._period()
+
+    def _period(self):
+        it = self.item
+        return STARTUP + it['step'] + DRAIN + it['gap']
+
+    # -------------------------------------------------------- engine side
+    def _steer(self, ctx):
+        it = self.item
+        net = ctx.net
+        for node in self.exp.topology.nodes():
+            mask = 1 << (it['server_cpu'] if node == self.dst else it['other_cpu'])
+            out = net.run([net.ip, '-o', 'link', 'show'], node,
+                          record=False).stdout
+            devs = [ln.split(':')[1].strip().split('@')[0]
+                    for ln in out.splitlines() if ':' in ln]
+            for dev in devs:
+                if dev == 'lo':
+                    continue
+                net.run(['sh', '-c', 'for q in /sys/class/net/%s/queues/rx-*; '
+                         'do echo %x > "$q/rps_cpus"; done' % (dev, mask)],
+                        node)
+
+    def prepare(self, ctx):
+        it = self.item
+        ncpu = os.cpu_count() or 1
+        for k in ('server_cpu', 'other_cpu'):
+            if it['steer'] and it[k] >= ncpu:
+                raise RuntimeError('flow %s: no CPU %d (this machine has %d)' %
+                                   (self.name, it[k], ncpu))
+        net = ctx.net
+        topo = self.exp.topology
+        dst = topo.address(self.dst)
+        r = route_get(net, self.src, dst)
+        if r is None or r[1] is None:
+            raise RuntimeError('flow %s: %s has no route to %s' %
+                               (self.name, self.src, dst))
+        self.dev = r[1]
+        probe = str(next(self.prefix.hosts()))
+        back = route_get(net, self.dst, probe)
+        if back is None or back[0] is None:
+            raise RuntimeError('flow %s: %s needs a route to %s via one '
+                               'neighbour' % (self.name, self.dst, self.prefix))
+        self.server_dev = back[1]
+        # The neighbour holding the gateway drops the answers (blackhole).
+        for n in topo.nodes():
+            if n == self.dst:
+                continue
+            out = net.run([net.ip, '-o', '-4', 'addr', 'show'], n,
+                          record=False).stdout
+            if ' %s/' % back[0] in out:
+                if route_get(net, n, probe) is not None or \
+                   not net.run([net.ip, 'route', 'show', 'exact',
+                                str(self.prefix)], n, record=False).stdout.strip():
+                    net.commands.append('# flow %s: answers to the spoofed '
+                                        'sources end at %s' % (self.name, n))
+                    net.run([net.ip, 'route', 'replace', 'blackhole',
+                             str(self.prefix)], n)
+                break
+        c = route_get(net, self.cnode, dst)
+        if c is None or c[1] is None:
+            raise RuntimeError('flow %s: %s has no route to %s' %
+                               (self.name, self.cnode, dst))
+        self.client_dev = c[1]
+        if it['synproxy']:
+            net.run([netns.tool('nft'), '-f', '-'], self.dst,
+                    input=SYNPROXY % {'port': it['port']})
+            net.sysctl(self.dst, 'net.netfilter.nf_conntrack_tcp_loose', '0')
+        if it['steer']:
+            self._steer(ctx)
+            os.sched_setaffinity(0, {it['other_cpu']})
+        self.raw = ctx.raw_path('flow-%s' % self.name)
+        argv = ctx.agent('floodsteps') + [
+            'server', '--port', str(it['port']), '--backlog', str(it['backlog'])]
+        if it['steer']:
+            argv += ['--cpu', str(it['server_cpu'])]
+        self.server = net.spawn(argv, self.dst, stdout=-1,
+                                comment='flow %s: the listener (echoes)' %
+                                self.name, errfile=self.raw + '.server.err')
+        ctx.wait_ready(self.server, 'flow %s: listener' % self.name)
+        argv = ctx.agent('floodsteps') + [
+            'clients', '--dst', dst, '--port', str(it['port']),
+            '--out', self.raw + '.clients.json']
+        if it['steer']:
+            argv += ['--cpu', str(it['other_cpu'])]
+        self.clients = net.spawn(argv, self.cnode, stdout=-1, stdin=-1,
+                                 comment='flow %s: legitimate clients, %g a '
+                                 'second during each step' % (
+                                     self.name, it['clients']),
+                                 errfile=self.raw + '.clients.err')
+        ctx.wait_ready(self.clients, 'flow %s: clients' % self.name)
+        # A process that outlives the clients, for reading their
+        # namespace's counters (/proc/PID/net/dev) after the last step.
+        self.cwatch = net.spawn([netns.busybox_ok('sleep'), '100000'],
+                                self.cnode, record=False)
+        self.flood_argv = [generator(), '-i', self.dev, '-d', dst, '-p',
+                           str(it['port']), '-s', str(self.prefix), '-k',
+                           it['packet'], '-o', it['options'],
+                           '-t', '%g' % it['step']]
+        if it['steer']:
+            self.flood_argv += ['-c', str(it['other_cpu'])]
+        net.record(self.flood_argv + ['-r', 'RATE'], self.src,
+                   'flow %s: each step: %s at RATE/s for %gs (rates %s)' % (
+                       self.name, it['packet'].upper(), it['step'],
+                       ', '.join('%g' % x for x in it['steps'])))
+
+    def _schedule(self, t0):
+        it = self.item
+        out = []
+        t = t0 + it['start']
+        for i, rate in enumerate(it['steps']):
+            out.append((i, rate, t))
+            t += self._period()
+        return out
+
+    def start(self, ctx, t0):
+        it = self.item
+        self.t0 = t0
+        self.plan = self._schedule(t0)
+        # The clients' windows: inside each flood, leaving `timeout` for
+        # the last connection to finish before the step's counters.
+        win = []
+        for i, rate, t in self.plan:
+            a = t + STARTUP + min(0.5, it['step'] / 4)
+            b = t + STARTUP + it['step'] - min(0.3, it['step'] / 8)
+            win.append([i, a, b])
+        self.clients.stdin.write(json.dumps({
+            'windows': win, 'rate': it['clients'],
+            'timeout': it['timeout']}) + '\n')
+        self.clients.stdin.close()
+        self.rows = []
+        self.error = None
+        self.samples = []
+        self.sampling_done = threading.Event()
+        self.sampler = threading.Thread(target=self._sample, daemon=True)
+        self.sampler.start()
+        self.thread = threading.Thread(target=self._run, args=(ctx,),
+                                       daemon=True)
+        self.thread.start()
+
+    def _sample(self):
+        """/proc/stat every 50 ms while the steps run: the CPU time of
+        exactly the flood's seconds is read off these samples."""
+        while not self.sampling_done.is_set():
+            self.samples.append((time.monotonic(), read_stat()))
+            time.sleep(0.05)
+
+    def _cpu(self, cpu, t1, t2):
+        """(busy, softirq, total) seconds of CPU `cpu` between t1 and t2,
+        interpolated between the samples around them."""
+        hz = os.sysconf('SC_CLK_TCK')
+        sm = [(t, st[cpu]) for t, st in self.samples if cpu in st]
+
+        def at(t):
+            prev = sm[0]
+            for x in sm:
+                if x[0] >= t:
+                    if x[0] == prev[0]:
+                        return x[1]
+                    f = (t - prev[0]) / (x[0] - prev[0])
+                    return tuple(a + f * (b - a) for a, b in zip(prev[1], x[1]))
+                prev = x
+            return sm[-1][1]
+        a, b = at(t1), at(t2)
+        return tuple((y - x) / hz for x, y in zip(a, b))
+
+    def _snap(self):
+        return {'stat': read_stat(), 'softnet': read_softnet(),
+                'srv': read_dev(self.server.pid, self.server_dev),
+                'cli': read_dev(self.cwatch.pid, self.client_dev),
+                'snmp': read_snmp(self.server.pid), 'mono': time.monotonic()}
+
+    def _run(self, ctx):
+        it = self.item
+        try:
+            for i, rate, t in self.plan:
+                left = t - time.monotonic()
+                if left > 0:
+                    time.sleep(left)
+                a = self._snap()
+                res = {}
+                if rate > 0:
+                    argv = self.flood_argv + ['-r', '%g' % rate]
+                    p = ctx.net.spawn(argv, self.src, stdout=-1, record=False,
+                                      errfile='%s.flood%d.err' % (self.raw, i))
+                    out, _ = p.communicate(timeout=it['step'] + 30)
+                    end = time.monotonic()
+                    if p.returncode != 0:
+                        raise RuntimeError('tcplab-flood exit %d: %s' % (
+                            p.returncode, ctx.net.errors(p)))
+                    res = json.loads(out.strip().splitlines()[-1])
+                    with open('%s.flood%d.json' % (self.raw, i), 'w') as f:
+                        f.write(out)
+                    dur = res.get('duration_s') or it['step']
+                    win = (end - dur, end + DRAIN)
+                else:
+                    # As long as a flood step lasts, start-up included.
+                    time.sleep(it['step'] + STARTUP)
+                    end = time.monotonic()
+                    dur = it['step']
+                    win = (end - dur, end)
+                time.sleep(DRAIN)
+                b = self._snap()
+                cpu = {c: self._cpu(c, *win) for c in
+                       (it['server_cpu'], it['other_cpu'])}
+                self.rows.append(self._row(i, rate, t, a, b, res, dur, cpu))
+        except Exception as e:      # reported by finish()
+            self.error = '%s: %s' % (type(e).__name__, e)
+        finally:
+            self.sampling_done.set()
+
+    def _row(self, i, rate, t, a, b, res, dur, cpu):
+        """One step: packet counts over the whole step (snapshots a, b),
+        rates over the flood's own duration, CPU over the flood's
+        seconds and the drain after them."""
+        it = self.item
+        sc, oc = it['server_cpu'], it['other_cpu']
+        busy, soft, total = cpu[sc]
+        obusy, _, ototal = cpu[oc]
+        drops = b['softnet'].get(sc, (0, 0))[1] - a['softnet'].get(sc, (0, 0))[1]
+        srx = b['srv'][0] - a['srv'][0]
+        stx = b['srv'][1] - a['srv'][1]
+        ctx_ = b['cli'][1] - a['cli'][1]
+        crx = b['cli'][0] - a['cli'][0]
+        taken = max(0, srx - ctx_)
+        reached = taken + drops
+        answered = max(0, stx - crx)
+        d = {k: b['snmp'].get(k, 0) - a['snmp'].get(k, 0) for k in b['snmp']}
+        asked = res.get('asked')
+        row = {'step': i, 'rate': rate, 't': round(t - self.t0, 3),
+               'window_s': round(dur, 3), 'sent': res.get('sent'),
+               'offered_pps': res.get('offered_pps'),
+               'kept_up': (1 if res.get('kept_up') else 0) if res else None,
+               'gen_runq_wait_s': res.get('runq_wait_s'),
+               'reached_pps': round(reached / dur, 1),
+               'reached_ratio': round(reached / asked, 4) if asked else None,
+               'taken_pps': round(taken / dur, 1),
+               'backlog_drop_pps': round(drops / dur, 1),
+               'answered_pps': round(answered / dur, 1),
+               'answered_share': round(answered / reached, 4) if reached else None,
+               'cpu_util': round(min(1.0, busy / total), 4) if total else None,
+               'cpu_softirq': round(soft / total, 4) if total else None,
+               'other_cpu_util': round(min(1.0, obusy / ototal), 4) if ototal else None,
+               'syncookies_sent': d.get('TcpExtSyncookiesSent'),
+               'syncookies_failed': d.get('TcpExtSyncookiesFailed'),
+               'listen_drops': d.get('TcpExtListenDrops'),
+               'out_rsts': d.get('TcpOutRsts'),
+               'hook_synack': d.get('lab.syncookie_synack_sent'),
+               'hook_ack_invalid': d.get('lab.syncookie_ack_invalid'),
+               'hook_ack_dropped': d.get('lab.syncookie_ack_invalid_dropped'),
+               '_busy': busy, '_window': total, '_taken': taken,
+               '_answered': answered}
+        return row
+
+    def finish(self, ctx, deadline):
+        self.thread.join(max(1.0, deadline - time.monotonic()))
+        if self.thread.is_alive():
+            raise RuntimeError('flow %s: the steps still ran at the deadline'
+                               % self.name)
+        if self.error:
+            raise RuntimeError('flow %s: %s' % (self.name, self.error))
+        try:
+            self.clients.wait(max(1.0, deadline - time.monotonic()))
+        except Exception:
+            self.clients.kill()
+            raise RuntimeError('flow %s: the clients still ran' % self.name)
+        with open(self.raw + '.clients.json') as f:
+            conns = json.load(f)
+        by = {}
+        for c in conns:
+            by.setdefault(c[0], []).append(c)
+        # The baseline: the first step without a flood.
+        base = next((r for r in self.rows if not r['rate']), None)
+        brate = base['_busy'] / base['_window'] if base else 0.0
+        rows = []
+        for r in self.rows:
+            cs = by.get(r['step'], [])
+            ok = [c for c in cs if c[2]]
+            times = [c[3] for c in ok]
+            r['legit_conns'] = len(cs)
+            r['legit_ok'] = len(ok)
+            r['success_pct'] = round(100.0 * len(ok) / len(cs), 2) if cs else None
+            r['connect_p50_ms'] = pct(times, 50)
+            r['connect_p99_ms'] = pct(times, 99)
+            net_busy = max(0.0, r['_busy'] - brate * r['_window']) if r['rate'] \
+                else None
+            r['cpu_us_per_pkt'] = round(1e6 * net_busy / r['_taken'], 2) \
+                if net_busy is not None and r['_taken'] else None
+            r['cpu_us_per_answer'] = round(1e6 * net_busy / r['_answered'], 2) \
+                if net_busy is not None and r['_answered'] else None
+            rows.append([r.get(c) for c in COLUMNS])
+        n = 'flow.' + self.name
+        ctx.data.add_table(n, COLUMNS, rows)
+        fl = [r for r in self.rows if r['rate']]
+        if fl:
+            ctx.data.add_value(n + '.max_answered_pps',
+                               max(r['answered_pps'] for r in fl))
+            ctx.data.add_value(n + '.min_reached_ratio',
+                               min(r['reached_ratio'] for r in fl))
+            ctx.data.add_value(n + '.max_reached_ratio',
+                               max(r['reached_ratio'] for r in fl))
+        sp = [r['success_pct'] for r in self.rows if r['success_pct'] is not None]
+        if sp:
+            ctx.data.add_value(n + '.min_success_pct', min(sp))
+        for r in fl:
+            if not r['kept_up']:
+                ctx.data.note('flow %s: step %d: the generator fell behind '
+                              '(offered %s of %g/s)' % (self.name, r['step'],
+                                                        r['offered_pps'],
+                                                        r['rate']))
+
+
+# ---------------------------------------------------------------- agents
+
+def _pin(cpu):
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
+
+
+def _server(a):
+    _pin(a.cpu)
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(('0.0.0.0', a.port))
+    srv.listen(a.backlog)
+    srv.setblocking(False)
+    sel = selectors.DefaultSelector()
+    sel.register(srv, selectors.EVENT_READ)
+    print('ready', flush=True)
+    while True:
+        for key, _ in sel.select(1.0):
+            s = key.fileobj
+            if s is srv:
+                while True:
+                    try:
+                        c, _ = srv.accept()
+                    except (BlockingIOError, InterruptedError):
+                        break
+                    except OSError:
+                        break
+                    c.setblocking(False)
+                    sel.register(c, selectors.EVENT_READ)
+                continue
+            try:
+                data = s.recv(4096)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError:
+                data = b''
+            if data:
+                try:
+                    s.send(data)
+                except OSError:
+                    pass
+                continue
+            sel.unregister(s)
+            s.close()
+
+
+def _clients(a):
+    """Open-loop legitimate clients: a connection every 1/rate s inside
+    each window, each with `timeout` to connect, send 16 bytes and read
+    them back. Writes [[step, t, ok, connect_ms, reply_ms, outcome]]."""
+    _pin(a.cpu)
+    print('ready', flush=True)
+    plan = json.loads(sys.stdin.readline())
+    rate, timeout = plan['rate'], plan['timeout']
+    starts = []
+    if rate > 0:
+        for i, ta, tb in plan['windows']:
+            t = ta
+            while t < tb:
+                starts.append((t, i))
+                t += 1.0 / rate
+    sel = selectors.DefaultSelector()
+    live = {}       # sock -> state
+    out = []
+    payload = b'x' * 16
+    k = 0
+
+    def done(s, ok, outcome):
+        st = live.pop(s)
+        try:
+            sel.unregister(s)
+        except (KeyError, ValueError):
+            pass
+        # RST on close: no TIME_WAIT piling up in the client.
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                         struct.pack('ii', 1, 0))
+        except OSError:
+            pass
+        s.close()
+        out.append([st['step'], round(st['t'], 4), 1 if ok else 0,
+                    st.get('conn_ms'), st.get('reply_ms'), outcome])
+
+    while k < len(starts) or live:
+        now = time.monotonic()
+        while k < len(starts) and starts[k][0] <= now:
+            t, i = starts[k]
+            k += 1
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setblocking(False)
+            e = s.connect_ex((a.dst, a.port))
+            live[s] = {'step': i, 't': now, 'got': b''}
+            if e not in (0, 115):      # EINPROGRESS
+                done(s, False, 'errno%d' % e)
+                continue
+            sel.register(s, selectors.EVENT_WRITE)
+        for s in [s for s, st in live.items() if now - st['t'] > timeout]:
+            done(s, False, 'timeout' if 'conn_ms' not in live[s] else 'no_reply')
+        nxt = starts[k][0] if k < len(starts) else now + 0.05
+        wait = max(0.0, min(0.05, nxt - time.monotonic()))
+        for key, ev in sel.select(wait):
+            s = key.fileobj
+            st = live.get(s)
+            if st is None:
+                continue
+            now = time.monotonic()
+            if 'conn_ms' not in st:
+                err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if err:
+                    done(s, False, 'errno%d' % err)
+                    continue
+                st['conn_ms'] = round((now - st['t']) * 1000, 3)
+                try:
+                    s.send(payload)
+                except OSError:
+                    done(s, False, 'send')
+                    continue
+                sel.modify(s, selectors.EVENT_READ)
+                continue
+            try:
+                d = s.recv(64)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError:
+                d = b''
+            if not d:
+                done(s, False, 'closed')
+                continue
+            st['got'] += d
+            if len(st['got']) >= len(payload):
+                st['reply_ms'] = round((now - st['t']) * 1000, 3)
+                done(s, True, 'ok')
+    with open(a.out, 'w') as f:
+        json.dump(out, f)
+
+
+def main(argv):
+    import argparse
+    ap = argparse.ArgumentParser(prog='python3 -m labbook.workloads.floodsteps')
+    sub = ap.add_subparsers(dest='cmd', required=True)
+    s = sub.add_parser('server')
+    s.add_argument('--port', type=int, required=True)
+    s.add_argument('--backlog', type=int, default=128)
+    s.add_argument('--cpu', type=int)
+    c = sub.add_parser('clients')
+    c.add_argument('--dst', required=True)
+    c.add_argument('--port', type=int, required=True)
+    c.add_argument('--out', required=True)
+    c.add_argument('--cpu', type=int)
+    a = ap.parse_args(argv)
+    if a.cmd == 'server':
+        _server(a)
+    else:
+        _clients(a)
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
