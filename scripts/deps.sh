@@ -17,7 +17,6 @@ PKGS=(
 	qemu-system-x86 busybox-static cpio xz-utils zstd kmod
 	iproute2 iperf3 procps
 	hping3 python3-scapy nftables iptables tcpdump ethtool	# traffic tools
-	gnuplot-nox					# benchmark plots
 	linux-perf					# perf record of the tracepoint, in the VM
 	chromium					# the lab book page's browser check
 	clang llvm libclang-rt-14-dev			# sanitizers, libFuzzer

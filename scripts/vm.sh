@@ -6,11 +6,6 @@
 #   build SERIES   build tcp_lab.ko against SERIES' headers (W=1, sparse)
 #   test  SERIES   build, make the initramfs, boot, run the selftests
 #   shell SERIES   build, boot, load the module, interactive shell
-#   bench SERIES [NAME...]
-#                  build, boot, run the benchmarks (all, or those NAMEd:
-#                  cc, syncookie, ...); their CSV files land in
-#                  out/KVER/files/ (QUICK=1 for the short matrix, REPS and
-#                  CC_ONLY as bench.sh says)
 #   lab   SERIES FILE...
 #                  check the lab book's experiment FILEs here first (a
 #                  refused file stops everything before the build), then
@@ -33,8 +28,8 @@
 # and the kernel log holds no WARNING, BUG, Oops or panic.
 set -euo pipefail
 
-mode=${1:?usage: vm.sh build|test|run|shell|bench|lab SERIES [TEST...]}
-series=${2:?usage: vm.sh build|test|run|shell|bench|lab SERIES [TEST...]}
+mode=${1:?usage: vm.sh build|test|shell|lab SERIES [TEST...]}
+series=${2:?usage: vm.sh build|test|shell|lab SERIES [TEST...]}
 shift 2
 
 source "$(dirname "$0")/kernels.sh"
@@ -96,9 +91,6 @@ build_module
 kimg=$(fetch_kernel "$kver")
 "$TCPLAB_TOP/scripts/initramfs.sh" "$kver" "$kimg" "$work/tcp_lab.ko" "$work/initramfs.cpio.gz"
 
-# A full make bench runs about 35 minutes per kernel, each further
-# repetition (REPS) of the congestion-control matrix about 30 more.
-if [ "$mode" = bench ]; then VM_TIMEOUT=${VM_TIMEOUT:-$((2400 + 2400 * ${REPS:-1}))}; fi
 VM_TIMEOUT=${VM_TIMEOUT:-1500}
 VM_MEM=${VM_MEM:-2048}
 VM_CPUS=${VM_CPUS:-2}
@@ -106,10 +98,7 @@ append="console=ttyS0 panic_on_warn=1 oops=panic panic=-1 loglevel=7"
 append+=" net.ifnames=0 tcplab.mode=$mode"
 [ "$series" = debug ] || [ "${KSFT_MACHINE_SLOW:-}" = yes ] && append+=" KSFT_MACHINE_SLOW=yes"
 [ $# -gt 0 ] && append+=" tcplab.tests=$(IFS=,; echo "$*")"
-[ -n "${QUICK:-}" ] && append+=" tcplab.quick=1"
 [ -n "${STRESS_TIME:-}" ] && append+=" tcplab.stress_time=$STRESS_TIME"
-[ -n "${REPS:-}" ] && append+=" tcplab.reps=$REPS"
-[ -n "${CC_ONLY:-}" ] && append+=" tcplab.cc_only=$CC_ONLY"
 
 qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "$VM_MEM" -smp "$VM_CPUS"
       -kernel "$kimg/boot/vmlinuz-$kver" -initrd "$work/initramfs.cpio.gz"
