@@ -17,7 +17,7 @@ require_module
 python3 -c 'import scapy' 2>/dev/null || skip_all "scapy not installed"
 sc_pin_static_keys
 
-CRAFT="$LAB_DIR/syncookie_craft.py"
+CRAFT="$LAB_DIR/malformed.py"
 
 craft() {	# craft ARGS...: run the crafting helper in the client namespace
 	ip netns exec "$CLI" python3 "$CRAFT" "$@"
@@ -56,7 +56,7 @@ for fam in v4 v6; do
 		expect synack_sent=1 ack_invalid=1 ack_valid=1 established=1
 
 	counters_snap "$SRV"
-	diag "$fam sent: $(craft malformed "$dst" 8080 | tr '\n' ' ')"
+	diag "$fam sent: $(craft counted "$dst" 8080 | tr '\n' ' ')"
 	sleep 0.5
 	if [ $fam = v4 ]; then
 		# The fragmented SYN is reassembled before the hook: a cookie.
