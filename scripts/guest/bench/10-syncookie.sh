@@ -56,8 +56,8 @@ defence_on() {	# defence_on NAME PORT
 		ip netns exec "$SRV" sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
 		;;
 	hook)
-		sc_set "$SRV" syncookie_ports "$2"
-		sc_set "$SRV" syncookie_mode 2
+		lab_set "$SRV" syncookie_ports "$2"
+		lab_set "$SRV" syncookie_mode 2
 		;;
 	esac
 }
@@ -65,11 +65,12 @@ defence_on() {	# defence_on NAME PORT
 defence_off() {
 	ip netns exec "$SRV" sysctl -qw net.ipv4.tcp_syncookies=1
 	ip netns exec "$SRV" nft delete table inet lab_synproxy 2>/dev/null
-	sc_set "$SRV" syncookie_mode 0
+	lab_set "$SRV" syncookie_mode 0
 }
 
 sc_pin_static_keys
-sc_flood_topology || exit 1
+ns_create CLI SRV ATK || exit 1
+flood_topology "$CLI" "$SRV" "$ATK" || exit 1
 echo "kernel,defense,flood_pps_offered,synack_pps,legit_success_pct,connect_p50_ms,connect_p99_ms" >"$csv"
 port=8000
 order=(kernel_cookies synproxy hook)
@@ -84,8 +85,8 @@ for gap in "${gaps[@]}"; do
 		sc_measure "$d-$gap" "$port" "$gap" "$conns" 64
 		defence_off
 		printf '%s,%s,%s,%s,%s,%s,%s\n' "$kernel" "$d" \
-			"$(cat "$SC_TMP/$d-$gap.pps")" \
-			"$(cat "$SC_TMP/$d-$gap.synack_pps")" \
+			"$(cat "$LAB_TMP/$d-$gap.pps")" \
+			"$(cat "$LAB_TMP/$d-$gap.synack_pps")" \
 			"$(sc_success_pct "$d-$gap")" \
 			"$(sc_result "$d-$gap" p50_ms)" \
 			"$(sc_result "$d-$gap" p99_ms)" >>"$csv"
@@ -109,25 +110,25 @@ config() {	# config unloaded|loaded|hook
 		;;
 	loaded|hook)
 		[ -e /proc/net/tcp_lab ] || insmod "$ko"
-		sc_set "$SRV" syncookie_ports 5201
-		sc_set "$SRV" syncookie_mode "$([ "$1" = hook ] && echo 2 || echo 0)"
+		lab_set "$SRV" syncookie_ports 5201
+		lab_set "$SRV" syncookie_mode "$([ "$1" = hook ] && echo 2 || echo 0)"
 		;;
 	esac
 }
 
 bg_in "$SRV" iperf3 -s -B 10.0.1.2 >/dev/null 2>&1
-wait_for 10 sc_listening "$SRV" 5201
+wait_listening "$SRV" 5201
 for r in $(seq "$runs"); do
 	for c in unloaded loaded hook; do
 		config "$c"
-		echo "$c $(goodput)" >>"$SC_TMP/goodput"
+		echo "$c $(goodput)" >>"$LAB_TMP/goodput"
 	done
 done
 config loaded
-sc_set "$SRV" syncookie_mode 0
+lab_set "$SRV" syncookie_mode 0
 echo "kernel,config,runs,goodput_mbit_median,goodput_mbit_min,goodput_mbit_max,cost_pct_vs_unloaded" >"$gp_csv"
 for c in unloaded loaded hook; do
-	awk -v c="$c" '$1 == c { print $2 }' "$SC_TMP/goodput" | sort -g |
+	awk -v c="$c" '$1 == c { print $2 }' "$LAB_TMP/goodput" | sort -g |
 		awk '{ v[NR] = $1 } END { print NR, v[int((NR + 1) / 2)], v[1], v[NR] }'
 done | paste -d' ' - - - | awk -v k="$kernel" '{
 	base = $2
