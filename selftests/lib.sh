@@ -275,7 +275,7 @@ counter_delta() {
 counters_moved() {
 	ns_read "$1" /proc/net/tcp_lab | awk -v p="${2:-}" '
 		NR == FNR { a[$1] = $2; next }
-		index($1, p) == 1 && $2 != a[$1] { printf "%s%s +%d", s, $1, $2 - a[$1]; s = " " }
+		(p == "" || index($1, p) == 1) && $2 != a[$1] { printf "%s%s +%d", s, $1, $2 - a[$1]; s = " " }
 	' "$LAB_TMP/snap.${1:-init}" -
 }
 
