@@ -186,5 +186,6 @@ check "every_syn_accounted_for_after_exthdrs" sc_syns_add_up "$SRV"
 counters_snap "$SRV"
 check "legitimate_connections_still_served" serves_both $P2
 check "through_cookies" test "$(counter_delta "$SRV" syncookie_established)" -ge 2
+diag "legitimate connections: $(counters_moved "$SRV")"
 check "no_kernel_warnings" no_kernel_warnings
 ktap_finished
