@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Malformed segments for malformed.sh (scapy), sent on the wire (AF_PACKET)
-so that broken IP headers reach the peer as built.
+"""Crafted and malformed segments (scapy, through labpkt) for malformed.sh
+and syncookie_flood.sh. The first two are sent on the wire (AF_PACKET), so
+that broken IP headers reach the peer as built; the others through raw IP
+sockets.
 
   all IFACE DST_MAC SRC DST PORT[,PORT...] [--tw SPORT:DPORT]
       Every variant, to every PORT (and, for the TCP-level ones, on the
@@ -18,6 +20,22 @@ so that broken IP headers reach the peer as built.
       netfilter's LOCAL_IN: a type 0 routing header with a segment left, a
       segment routing header with a segment left, a destination option
       whose type says discard, and AH with no SA. Prints "sent 4".
+  counted DST PORT
+      One of each, each counted where README.md says: SYN with doff 4, SYN
+      whose option runs past the header, SYN with a bad checksum, SYN+FIN,
+      SYN+RST, ACK with doff 4, ACK with a bad checksum, a TCP header cut
+      short; then a SYN in fragments (tiny 8-byte ones for IPv4; for IPv6
+      one whose first fragment holds the whole header, and one whose first
+      fragment does not).
+  forged DST PORT [--count N]
+      N ACKs with random ports, sequence and acknowledgment numbers.
+  handshake DST PORT
+      A SYN offering MSS 1300, SACK, timestamps and window scale 3; checks
+      the cookie SYN-ACK echoes them; then an ACK whose cookie carries
+      another minute's counter (the top 8 bits), then the right one.
+      (Off by one would not do: the low bits hold the MSS index, and the
+      kernel takes cookie + 1 as the next MSS in its table.) Prints
+      "synack ..." and exits 0 when the SYN-ACK was right.
 """
 import argparse
 import random
@@ -25,31 +43,14 @@ import socket
 import struct
 import sys
 
-from scapy.config import conf
-from scapy.layers.inet import IP, TCP, fragment
-from scapy.layers.inet6 import (IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
+from labpkt import IP, TCP, IPv6, Sender, l3, seg, sport
+from scapy.layers.inet import fragment
+from scapy.layers.inet6 import (IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
                                 IPv6ExtHdrHopByHop, IPv6ExtHdrRouting,
                                 IPv6ExtHdrSegmentRouting, HBHOptUnknown,
-                                PadN)
+                                PadN, fragment6)
 from scapy.layers.ipsec import AH
-from scapy.layers.l2 import Ether
 from scapy.packet import Raw
-
-conf.verb = 0
-
-
-class Wire:
-    def __init__(self, iface, mac):
-        self.s = conf.L2socket(iface=iface)
-        self.mac = mac
-        self.sent = 0
-
-    def send(self, pkts, etype=None):
-        for p in pkts if isinstance(pkts, list) else [pkts]:
-            e = Ether(dst=self.mac) if etype is None else \
-                Ether(dst=self.mac, type=etype)
-            self.s.send(e / p)
-            self.sent += 1
 
 
 def ip4_raw(src, dst, opts, payload):
@@ -67,18 +68,10 @@ def ip4_raw(src, dst, opts, payload):
     return Raw(bytes(hdr) + payload)
 
 
-def sport():
-    return random.randint(20000, 60000)
-
-
 def tcp_variants(port, sp=None):
     """(name, TCP header + payload as bytes or scapy) for one port."""
     def t(**kw):
-        kw.setdefault("sport", sp or sport())
-        kw.setdefault("dport", port)
-        kw.setdefault("seq", random.getrandbits(32))
-        kw.setdefault("flags", "S")
-        return TCP(**kw)
+        return seg(port, sp, **kw)
 
     out = []
     for flags in ("S", "A"):
@@ -128,15 +121,15 @@ def tcp_variants(port, sp=None):
     return out
 
 
-def send_tcp(w, mk_l3, proto_kw, variants):
-    for name, seg in variants:
-        w.send(mk_l3(**proto_kw) / seg)
+def send_tcp(w, hdr, variants):
+    for name, tcp in variants:
+        w.send(hdr() / tcp)
         print(name)
 
 
 def v4_only(w, src, dst, port):
     def syn():
-        return TCP(sport=sport(), dport=port, flags="S")
+        return seg(port)
     # cut-short and inconsistent IP headers: the stack drops most itself
     for name, pkt in (
         ("ip_totlen_past_end", IP(src=src, dst=dst, len=1000) / syn()),
@@ -165,8 +158,8 @@ def v4_only(w, src, dst, port):
     }
     for name, o in opts.items():
         # the TCP checksum covers the pseudo-header, not the IP options
-        seg = bytes(IP(src=src, dst=dst) / syn())[20:]
-        w.send(ip4_raw(src, dst, o, seg), etype=0x0800)
+        tcp = bytes(IP(src=src, dst=dst) / syn())[20:]
+        w.send(ip4_raw(src, dst, o, tcp), etype=0x0800)
         print(f"ip_options_{name}")
     payload = syn() / Raw(b"A" * 64)
     frags = fragment(IP(src=src, dst=dst) / payload, fragsize=16)
@@ -190,7 +183,7 @@ def v4_only(w, src, dst, port):
 
 def v6_only(w, src, dst, port):
     def syn():
-        return TCP(sport=sport(), dport=port, flags="S")
+        return seg(port)
     for name, pkt in (
         ("v6_hbh_padn", IPv6(src=src, dst=dst) / IPv6ExtHdrHopByHop(
             options=[PadN(optdata=b"\x00" * 4)]) / syn()),
@@ -218,7 +211,6 @@ def v6_only(w, src, dst, port):
         print(name)
     whole = IPv6(src=src, dst=dst) / IPv6ExtHdrFragment(id=99) / \
         syn() / Raw(b"A" * 64)
-    from scapy.layers.inet6 import fragment6
     frags = fragment6(whole, 64)
     w.send(frags[0])
     print("v6_first_fragment_only")
@@ -231,8 +223,7 @@ def v6_only(w, src, dst, port):
 
 def late_exthdrs(w, src, dst, port):
     def syn():
-        return TCP(sport=sport(), dport=port, flags="S",
-                   options=[("MSS", 1400)])
+        return seg(port, options=[("MSS", 1400)])
     for name, pkt in (
         ("v6_rh0_segment_left", IPv6(src=src, dst=dst) /
          IPv6ExtHdrRouting(type=0, segleft=1, addresses=[src]) / syn()),
@@ -247,37 +238,120 @@ def late_exthdrs(w, src, dst, port):
         print(name)
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("cmd", choices=("all", "exthdr"))
-    ap.add_argument("iface")
-    ap.add_argument("mac")
-    ap.add_argument("src")
-    ap.add_argument("dst")
-    ap.add_argument("ports")
-    ap.add_argument("--tw", help="SPORT:DPORT of a TIME_WAIT socket")
-    a = ap.parse_args()
-    w = Wire(a.iface, a.mac)
+def counted(args):
+    w, d, p = Sender(), args.dst, args.port
+    pkts = [
+        ("syn_doff_4", l3(d) / seg(p, dataofs=4)),
+        # doff 6 holds 4 option bytes; the MSS option claims 8
+        ("syn_option_overrun", l3(d) / seg(p, dataofs=6) /
+         Raw(b"\x02\x08\x05\xb4")),
+        ("syn_bad_checksum", l3(d) / seg(p, chksum=0xdead)),
+        ("syn_fin", l3(d) / seg(p, flags="SF")),
+        ("syn_rst", l3(d) / seg(p, flags="SR")),
+        ("ack_doff_4", l3(d) / seg(p, flags="A", dataofs=4,
+                                   ack=random.getrandbits(32))),
+        ("ack_bad_checksum", l3(d) / seg(p, flags="A", chksum=0xdead,
+                                         ack=random.getrandbits(32))),
+        ("tcp_header_cut_short", (l3(d, nh=6) if ":" in d else
+                                  l3(d, proto=6)) / Raw(bytes(seg(p))[:10])),
+    ]
+    for name, pkt in pkts:
+        w.send(pkt)
+        print(name)
+
+    if ":" in d:
+        for name, size in (("first_holds_header", 80), ("first_cut_short", 56)):
+            frags = fragment6(IPv6(dst=d) / IPv6ExtHdrFragment() / seg(p) /
+                              Raw(b"A" * 64), size)
+            w.send(frags)
+            print(f"syn_in_{len(frags)}_fragments_{name}")
+    else:
+        frags = fragment(IP(dst=d) / seg(p) / Raw(b"A" * 64), fragsize=8)
+        w.send(frags)
+        print(f"syn_in_{len(frags)}_fragments")
+    return 0
+
+
+def forged(args):
+    w = Sender()
+    for _ in range(args.count):
+        w.send(l3(args.dst) / seg(args.port, flags="A",
+                                  ack=random.getrandbits(32)))
+    print(f"forged={args.count}")
+    return 0
+
+
+def handshake(args):
+    w = Sender()
+    sp, isn, tsval = sport(), random.getrandbits(32), 123456
+    syn = l3(args.dst) / seg(args.port, sp, seq=isn,
+                             options=[("MSS", 1300), ("SAckOK", b""),
+                                      ("Timestamp", (tsval, 0)),
+                                      ("NOP", None), ("WScale", 3)])
+    ans = w.sr1(syn, 5)
+    if ans is None or TCP not in ans or ans[TCP].flags != "SA":
+        print("synack none")
+        return 1
+    t = ans[TCP]
+    opts = dict((k, v) for k, v in t.options if k != "NOP")
+    ok = (t.ack == (isn + 1) & 0xffffffff and "MSS" in opts and
+          "SAckOK" in opts and "WScale" in opts and
+          opts.get("Timestamp", (0, -1))[1] == tsval)
+    print(f"synack seq={t.seq} mss={opts.get('MSS')} "
+          f"wscale={opts.get('WScale')} sack={'SAckOK' in opts} "
+          f"ts={opts.get('Timestamp')} window={t.window} ok={ok}")
+    tsopt = [("NOP", None), ("NOP", None),
+             ("Timestamp", (tsval + 1, opts.get("Timestamp", (0, 0))[0]))]
+    cookie = t.seq
+    for ack in ((cookie + 1 + (1 << 31)) & 0xffffffff,
+                (cookie + 1) & 0xffffffff):
+        w.send(l3(args.dst) / seg(args.port, sp, flags="A", seq=isn + 1,
+                                  ack=ack, options=tsopt))
+    return 0 if ok else 1
+
+
+def on_wire(a):
+    """all and exthdr: every variant on the wire."""
+    w = Sender(a.iface, a.mac)
     v6 = ":" in a.dst
     ports = [int(p) for p in a.ports.split(",")]
-
     if a.cmd == "exthdr":
         late_exthdrs(w, a.src, a.dst, ports[0])
         print(f"sent {w.sent}")
         return 0
 
-    def mk(**kw):
-        return IPv6(src=a.src, dst=a.dst, nh=6) if v6 else \
-            IP(src=a.src, dst=a.dst, proto=6)
+    def hdr():
+        return l3(a.dst, a.src, nh=6) if v6 else l3(a.dst, a.src, proto=6)
     for port in ports:
-        send_tcp(w, mk, {}, tcp_variants(port))
+        send_tcp(w, hdr, tcp_variants(port))
         (v6_only if v6 else v4_only)(w, a.src, a.dst, port)
     if a.tw:
         sp, dp = (int(x) for x in a.tw.split(":"))
-        send_tcp(w, mk, {}, tcp_variants(dp, sp))
+        send_tcp(w, hdr, tcp_variants(dp, sp))
     print(f"sent {w.sent}")
     return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawTextHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    for name in ("all", "exthdr"):
+        p = sub.add_parser(name)
+        p.add_argument("iface")
+        p.add_argument("mac")
+        p.add_argument("src")
+        p.add_argument("dst")
+        p.add_argument("ports")
+        p.add_argument("--tw", help="SPORT:DPORT of a TIME_WAIT socket")
+    for name in ("counted", "forged", "handshake"):
+        p = sub.add_parser(name)
+        p.add_argument("dst")
+        p.add_argument("port", type=int)
+    sub.choices["forged"].add_argument("--count", type=int, default=100)
+    a = ap.parse_args()
+    return {"all": on_wire, "exthdr": on_wire, "counted": counted,
+            "forged": forged, "handshake": handshake}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -117,11 +117,11 @@ check "ack_flood_counted_invalid_and_dropped" \
 	     "$(counter_delta "$SRV" syncookie_established)" = 0
 if python3 -c 'import scapy' 2>/dev/null; then
 	counters_snap "$SRV"
-	ip netns exec "$CLI" python3 "$LAB_DIR/syncookie_craft.py" forged \
+	ip netns exec "$CLI" python3 "$LAB_DIR/malformed.py" forged \
 		10.0.1.2 8095 --count 50 >/dev/null
 	lab_set "$SRV" syncookie_drop_invalid 0
 	rst0=$(ip netns exec "$SRV" awk '/^Tcp:/ { n++ } /^Tcp:/ && n == 2 { print $15 }' /proc/net/snmp)
-	ip netns exec "$CLI" python3 "$LAB_DIR/syncookie_craft.py" forged \
+	ip netns exec "$CLI" python3 "$LAB_DIR/malformed.py" forged \
 		10.0.1.2 8095 --count 50 >/dev/null
 	rst1=$(ip netns exec "$SRV" awk '/^Tcp:/ { n++ } /^Tcp:/ && n == 2 { print $15 }' /proc/net/snmp)
 	inv=$(counter_delta "$SRV" syncookie_ack_invalid)

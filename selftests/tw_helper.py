@@ -168,19 +168,10 @@ def loopback(args):
     return 0
 
 
-def seq_end(p, TCP):
-    """The sequence number after segment p."""
-    t = p[TCP]
-    n = len(t.payload) + (1 if t.flags & 0x02 else 0) + (1 if t.flags & 0x01 else 0)
-    return (t.seq + n) & 0xffffffff
-
-
 def craft(args):
-    # Only the layers needed: all of scapy takes long to import under TCG.
-    from scapy.layers.inet import IP, TCP
-    from scapy.layers.l2 import Ether
-    from scapy.sendrecv import AsyncSniffer, sendp
-    from scapy.arch import get_if_hwaddr
+    # scapy only here: importing it takes long under TCG.
+    from labpkt import IP, TCP, Sender, seq_end
+    from scapy.sendrecv import AsyncSniffer
 
     lfilter = (lambda p: IP in p and TCP in p and
                args.dport in (p[TCP].sport, p[TCP].dport))
@@ -206,11 +197,11 @@ def craft(args):
     if not mine or not theirs:
         print("error: handshake not captured", flush=True)
         return 1
-    rcv_nxt = seq_end(mine[-1], TCP)	# what the timewait socket expects
-    snd_nxt = seq_end(theirs[-1], TCP)
+    rcv_nxt = seq_end(mine[-1])	# what the timewait socket expects
+    snd_nxt = seq_end(theirs[-1])
     print(f"ready sport={sport} rcv_nxt={rcv_nxt} snd_nxt={snd_nxt}", flush=True)
 
-    eth = Ether(src=get_if_hwaddr(args.iface), dst=args.dst_mac)
+    wire = Sender(args.iface, args.dst_mac)
     flags = {'syn': 'S', 'rst': 'R', 'fin': 'FA', 'ack': 'A', 'data': 'PA'}
     for line in sys.stdin:
         words = line.split()
@@ -223,18 +214,17 @@ def craft(args):
                   ack=snd_nxt if kind != 'syn' else 0, window=1024)
         if len(words) > 2 and words[2] == 'badsum':
             tcp.chksum = 0xbad
-        pkt = eth / IP(src=args.src, dst=args.dst) / tcp
+        pkt = IP(src=args.src, dst=args.dst) / tcp
         if kind == 'data':
             pkt = pkt / b'x'
-        sendp(pkt, iface=args.iface, verbose=False)
+        wire.send(pkt)
         print("sent", flush=True)
     s.close()
     return 0
 
 
 def spoof_fin(args):
-    from scapy.layers.inet import IP, TCP
-    from scapy.sendrecv import send
+    from labpkt import IP, TCP, Sender
 
     s = socket.socket()
     s.settimeout(5)
@@ -245,12 +235,11 @@ def spoof_fin(args):
     tsval = (int(time.monotonic() * 1000) + args.tsval_ahead) & 0xffffffff
     # An off-path spoofer knows addresses and ports, not the sequence.
     seq = int.from_bytes(os.urandom(4), 'big')
-    send(IP(src=src, dst=args.addr) /
-         TCP(sport=sport, dport=args.port, flags='FA', seq=seq,
-             ack=int.from_bytes(os.urandom(4), 'big'), window=1024,
-             options=[('NOP', None), ('NOP', None),
-                      ('Timestamp', (tsval, 0))]),
-         verbose=False)
+    Sender().send(IP(src=src, dst=args.addr) /
+                  TCP(sport=sport, dport=args.port, flags='FA', seq=seq,
+                      ack=int.from_bytes(os.urandom(4), 'big'), window=1024,
+                      options=[('NOP', None), ('NOP', None),
+                               ('Timestamp', (tsval, 0))]))
     time.sleep(0.3)
     print("spoofed", flush=True)
     time.sleep(args.hold)
@@ -259,9 +248,7 @@ def spoof_fin(args):
 
 
 def syn(args):
-    from scapy.layers.inet import IP, TCP
-    from scapy.sendrecv import sr1
-    from scapy.volatile import RandShort
+    from labpkt import IP, TCP, Sender, sport
 
     opts = []
     if not args.no_ts:
@@ -269,9 +256,9 @@ def syn(args):
         if tsval is None:
             tsval = int(time.monotonic() * 1000) + args.tsval_ahead
         opts = [('Timestamp', (tsval & 0xffffffff, 0))]
-    pkt = IP(dst=args.addr) / TCP(sport=RandShort(), dport=args.port,
+    pkt = IP(dst=args.addr) / TCP(sport=sport(), dport=args.port,
                                   flags='S', seq=1000, options=opts)
-    ans = sr1(pkt, timeout=args.timeout, verbose=False)
+    ans = Sender().sr1(pkt, args.timeout)
     got = ans is not None and TCP in ans and (ans[TCP].flags & 0x12) == 0x12
     print("syn-ack" if got else "no answer")
     return 0 if got else 1
