@@ -280,7 +280,9 @@ class _Pins:
             ip, nft = netns.tool('ip'), netns.tool('nft')
         except netns.ToolMissing:
             return
-        self.ns = prefix + '-pin'
+        # Not PREFIX-*: the namespaces every run leaves are deleted by
+        # that name after each run, and the pins must outlive them.
+        self.ns = prefix + 'pin'
         subprocess.run([ip, 'netns', 'add', self.ns], capture_output=True)
         chains = ''.join('chain pin_%s { type filter hook %s priority 0; }\n' %
                          (h, h) for h in ('prerouting', 'input', 'forward',
