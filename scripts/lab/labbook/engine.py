@@ -269,7 +269,9 @@ class _Pins:
     (see selftests/lib.sh pin_static_keys): a socket that wants packet
     timestamps, and an nft table at every hook point in a namespace of
     its own, so that experiments that add packet sockets or netfilter
-    rules do not flip them (a live code patch that TCG can trip over)."""
+    rules do not flip them (a live code patch that TCG can trip over);
+    and an RPS map on that namespace's lo, for experiments that steer
+    receive processing to a CPU."""
 
     def __init__(self, prefix):
         self.ns = None
@@ -289,6 +291,12 @@ class _Pins:
                                           'output', 'postrouting'))
         subprocess.run([ip, 'netns', 'exec', self.ns, nft, '-f', '-'],
                        input='table inet pin {\n%s}\n' % chains, text=True,
+                       capture_output=True)
+        # RPS's static key: on while any device has an RPS map, so an
+        # experiment that steers a node's receive processing to a CPU
+        # (measure cpu, rps) does not switch it on and off.
+        subprocess.run([ip, 'netns', 'exec', self.ns, 'sh', '-c',
+                        'echo 1 > /sys/class/net/lo/queues/rx-0/rps_cpus'],
                        capture_output=True)
 
     def close(self):
