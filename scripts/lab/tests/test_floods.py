@@ -1,0 +1,271 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Unit tests of the flood, listen-queue and cookie plug-ins: their file
+checks, their parsers (sock_diag messages, /proc/stat) and their
+analyzers on synthetic data. No root, no network:
+python3 -m unittest discover -s scripts/lab/tests
+"""
+import os
+import struct
+import sys
+import tempfile
+import textwrap
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+from labbook import spec  # noqa: E402
+from labbook.data import RunData  # noqa: E402
+from labbook.measures import cpu, sampled  # noqa: E402
+from labbook.metrics import phases  # noqa: E402
+from labbook.schema import SpecError  # noqa: E402
+from labbook.workloads import connect, sysctl as wsysctl  # noqa: E402
+
+EXP = os.path.join(os.path.dirname(HERE), 'experiments')
+
+FLOOD = textwrap.dedent('''
+    [experiment]
+    title = "t"
+    claim = "c"
+    source = "s"
+    [topology]
+    shape = "flood"
+    [[flow]]
+    kind = "listener"
+    name = "srv"
+    port = 8080
+    pause = ["2s", "5s"]
+    [[flow]]
+    kind = "connect"
+    name = "c"
+    port = 8080
+    duration = "6s"
+    interval = "100ms"
+    [[flow]]
+    kind = "flood"
+    name = "f"
+    port = 8080
+    rate = 1000
+    duration = "3s"
+    [[flow]]
+    kind = "sysctl"
+    name = "on"
+    start = "1s"
+    set = { "net.ipv4.tcp_syncookies" = 2 }
+    [[measure]]
+    kind = "listen"
+    node = "server"
+    ports = 8080
+    counters = ["TcpExtListenOverflows"]
+    [[metric]]
+    kind = "accept_pause"
+    name = "pause"
+    flow = "c"
+    listener = "srv"
+    [[metric]]
+    kind = "phases"
+    name = "p"
+    phases = { a = ["0s", "2s"], b = ["2s", "5s"] }
+    stats = ["flow.c:ok:percent", "listen.server.8080:syn_queue:max"]
+    [[verdict]]
+    claim = "x"
+    metric = "p.a.ok.percent"
+    min = 99
+''')
+
+
+def write(d, name, text):
+    p = os.path.join(d, name)
+    with open(p, 'w') as f:
+        f.write(text)
+    return p
+
+
+class Files(unittest.TestCase):
+    def setUp(self):
+        self.d = tempfile.mkdtemp()
+
+    def load(self, text):
+        return spec.load(write(self.d, 'x.toml', text)).variants[0]
+
+    def refused(self, text, key):
+        with self.assertRaises(SpecError) as cm:
+            self.load(text)
+        self.assertEqual(cm.exception.key, key, str(cm.exception))
+
+    def test_flood_file(self):
+        e = self.load(FLOOD)
+        f = [w for w in e.workloads if w.kind == 'flood'][0]
+        # from defaults to the flood topology's attacker
+        self.assertEqual((f.src, f.dst), ('attacker', 'server'))
+        self.assertEqual(str(f.prefix), '10.200.0.0/16')
+        self.assertEqual(f.end_time(), 5.0)
+        c = [w for w in e.workloads if w.kind == 'connect'][0]
+        self.assertEqual(c.count, 60)
+        self.assertEqual(c.ports, [8080])
+        s = [w for w in e.workloads if w.kind == 'sysctl'][0]
+        self.assertEqual(s.values, {'net.ipv4.tcp_syncookies': 2})
+        self.assertIn('pause.done_after_pct', e.outputs.values)
+        self.assertIn('listen.server.8080', e.outputs.tables)
+
+    def test_refusals(self):
+        self.refused(FLOOD.replace('rate = 1000', 'rate = -5'), 'flow.2.rate')
+        self.refused(FLOOD.replace('name = "f"', 'name = "f"\nsources = "8.8.0.0/16"'),
+                     'flow.2.sources')
+        self.refused(FLOOD.replace('name = "f"', 'name = "f"\npacket = "fin"'),
+                     'flow.2.packet')
+        self.refused(FLOOD.replace('pause = ["2s", "5s"]', 'pause = ["5s", "2s"]'),
+                     'flow.0.pause')
+        self.refused(FLOOD.replace('"net.ipv4.tcp_syncookies" = 2',
+                                   '"net.tcp_lab.syncookie_mode" = 7'),
+                     'flow.3.set.net.tcp_lab.syncookie_mode')
+        self.refused(FLOOD.replace('duration = "6s"\n', ''), 'flow.1.duration')
+        self.refused(FLOOD.replace('port = 8080\nduration', 'port = [8080, "x"]\nduration'),
+                     'flow.1.port')
+        self.refused(FLOOD.replace('a = ["0s", "2s"]', 'a = ["2s", "1s"]'),
+                     'metric.1.phases.a')
+        self.refused(FLOOD.replace('"flow.c:ok:percent"', '"flow.c:ok:mode"'),
+                     'metric.1.stats')
+        self.refused(FLOOD.replace('listener = "srv"', 'listener = "c"'),
+                     'metric.0.listener')
+
+    def test_builtin_and_mutant(self):
+        for f in ('backlog', 'synflood', 'cookie_price', 'ackflood'):
+            e = spec.load(os.path.join(EXP, f + '.toml')).variants[0]
+            self.assertTrue(e.verdicts)
+        m = spec.load(os.path.join(EXP, 'mutants', 'synflood-nocookies.toml'))
+        e = m.variants[0]
+        self.assertEqual(e.meta['expect'], 'not held')
+        self.assertEqual(e.sysctl['server']['net.ipv4.tcp_syncookies'], 0)
+        self.assertEqual(e.sysctl['server']['net.tcp_lab.syncookie_mode'], 0)
+        k = [w for w in e.workloads if w.name == 'kernel_cookies'][0]
+        self.assertEqual(k.values, {'net.ipv4.tcp_syncookies': 0})
+
+
+class Parsers(unittest.TestCase):
+    def test_sock_diag(self):
+        """Listeners and request socks counted by port from a dump."""
+        def msg(state, sport, rq=0, wq=0, attrs=b''):
+            body = struct.pack('=BBBB', 2, state, 0, 0) + \
+                struct.pack('>HH', sport, 40000) + b'\0' * 44 + \
+                struct.pack('=IIIII', 0, rq, wq, 0, 0) + attrs
+            return struct.pack('=IHHII', 16 + len(body), 20, 2, 1, 0) + body
+        done = struct.pack('=IHHII', 20, sampled.NLMSG_DONE, 2, 1, 0) + b'\0' * 4
+
+        class Sock:
+            def __init__(self, chunks):
+                self.chunks = list(chunks)
+
+            def send(self, b):
+                pass
+
+            def recv(self, n):
+                return self.chunks.pop(0)
+
+        d = sampled.Diag.__new__(sampled.Diag)
+        d.req = d.req_info = b''
+        d.s = Sock([msg(10, 8080, 9, 8) + msg(3, 8080) + msg(3, 8080),
+                    msg(3, 9999) + msg(10, 8081, 0, 128) + done])
+        self.assertEqual(d.sample([8080, 8081]), {8080: [2, 9, 8],
+                                                  8081: [0, 0, 128]})
+        # TCP_INFO: options TS|SACK, no WSCALE; mss 1460
+        info = bytes([1, 0, 0, 0, 0, 3, 0x77, 0]) + struct.pack('=4I', 0, 0,
+                                                                1460, 0)
+        attr = struct.pack('=HH', 4 + len(info), sampled.INET_DIAG_INFO) + info
+        d.s = Sock([msg(1, 5001, attrs=attr) + done])
+        self.assertEqual(d.options({5001}), [[5001, 1, 1, -1, -1, 1460]])
+        info = bytes([1, 0, 0, 0, 0, 7, 0x97, 0]) + struct.pack('=4I', 0, 0,
+                                                                1448, 0)
+        attr = struct.pack('=HH', 4 + len(info), sampled.INET_DIAG_INFO) + info
+        d.s = Sock([msg(1, 5001, attrs=attr) + done])
+        self.assertEqual(d.options({5001}), [[5001, 1, 1, 7, 9, 1448]])
+
+    def test_cpu_fractions(self):
+        a = (100, 50, 800, 0, 50, 0)
+        b = (130, 60, 880, 0, 80, 0)      # 30 user, 10 sys, 80 idle, 30 si
+        f = cpu.fractions(a, b)
+        self.assertEqual(f, [round(70 / 150, 4), 0.2, round(10 / 150, 4), 0.2, 0.0])
+        self.assertIsNone(cpu.fractions(a, a))
+
+    def test_sysctl_flat(self):
+        self.assertEqual(wsysctl.flat({'net': {'ipv4': {'tcp_sack': 0}},
+                                       'net.core.somaxconn': 8}),
+                         {'net.ipv4.tcp_sack': 0, 'net.core.somaxconn': 8})
+
+
+class Analyzers(unittest.TestCase):
+    def test_percentiles_and_bins(self):
+        self.assertEqual(connect.percentile([5, 1, 3, 2, 4], 50), 3)
+        self.assertEqual(connect.percentile(list(range(1, 101)), 99), 99)
+        self.assertIsNone(connect.percentile([], 50))
+        rows = [(0.1, 1), (0.6, 0), (1.2, 1), (1.7, 1)]
+        self.assertEqual(connect.per_second(rows, 0.0),
+                         [[1.0, 2, 1, 50.0], [2.0, 2, 2, 100.0]])
+        s = connect.summarize([
+            {'ok': True, 'connect_ms': 1.0, 'reply_ms': 2.0, 'syn_retrans': 0},
+            {'ok': False, 'connect_ms': None, 'reply_ms': None, 'syn_retrans': 1},
+        ])
+        self.assertEqual((s['attempts'], s['ok'], s['success_pct'],
+                          s['syn_retrans']), (2, 1, 50.0, 1))
+
+    def test_stats(self):
+        rows = [(0, 10), (1, None), (2, 30), (3, 40)]
+        self.assertEqual(phases.stat(rows, 'count'), 3)
+        self.assertAlmostEqual(phases.stat(rows, 'mean'), 80 / 3)
+        self.assertEqual(phases.stat(rows, 'delta'), 30)
+        self.assertEqual(phases.stat(rows, 'rate'), 10)
+        self.assertEqual(phases.stat(rows, 'max'), 40)
+        self.assertEqual(phases.stat([(0, 1), (1, 0)], 'percent'), 50)
+        self.assertIsNone(phases.stat([(0, None)], 'mean'))
+        self.assertIsNone(phases.stat([(0, 5)], 'rate'))
+
+    def _run(self, text, data):
+        e = spec.load(write(tempfile.mkdtemp(), 'x.toml', text)).variants[0]
+        for m in e.metrics:
+            m.compute(data)
+        return data
+
+    def test_accept_pause_and_phases(self):
+        d = RunData()
+        # pause 2..5 s: two queued (connected at once, echo after 5 s),
+        # one retried (connects after 5 s), one before the pause.
+        d.add_table('flow.c', connect.CONNECT_COLUMNS, [
+            [1.0, 8080, 1, 0.2, 0.5, 0, 'ok'],
+            [2.2, 8080, 1, 0.2, 2900.0, 0, 'ok'],
+            [2.4, 8080, 1, 0.2, 2700.0, 0, 'ok'],
+            [3.0, 8080, 1, 3000.0, 3000.5, 2, 'ok'],
+            [4.0, 8080, 0, None, None, None, 'timeout'],
+        ])
+        d.add_table('listen.server.8080', ['t', 'syn_queue', 'accept_queue',
+                                           'backlog'],
+                    [[0.5, 0, 0, 8], [3.0, 4, 2, 8], [6.0, 1, 0, 8]])
+        self._run(FLOOD, d)
+        v = d.values
+        self.assertEqual((v['pause.attempts'], v['pause.connected'],
+                          v['pause.replied'], v['pause.retried']), (4, 2, 0, 1))
+        self.assertEqual(v['pause.done_after_pct'], 75.0)
+        self.assertAlmostEqual(v['pause.wait_after_s'], 1.0, places=2)
+        self.assertEqual(v['p.a.ok.percent'], 100.0)
+        self.assertEqual(v['p.b.ok.percent'], 75.0)
+        self.assertEqual(v['p.b.syn_queue.max'], 4)
+        self.assertEqual([m['label'] for m in d.marks['p']], ['a', 'b'])
+
+    def test_ratio(self):
+        text = FLOOD + textwrap.dedent('''
+            [[metric]]
+            kind = "ratio"
+            name = "r"
+            num = "p.b.ok.percent"
+            den = "p.a.ok.percent"
+            subtract = 50
+        ''')
+        d = RunData()
+        d.add_table('flow.c', connect.CONNECT_COLUMNS,
+                    [[1.0, 8080, 1, 1, 1, 0, 'ok'], [3.0, 8080, 1, 1, 1, 0, 'ok'],
+                     [4.0, 8080, 0, None, None, None, 'timeout']])
+        self._run(text, d)
+        self.assertEqual(d.values['r.ratio'], 0.0)   # (50 - 50) / (100 - 50)
+
+
+if __name__ == '__main__':
+    unittest.main()
