@@ -257,9 +257,13 @@ def server(a):
             x.close()
     threading.Thread(target=later, daemon=True).start()
     cport = peer[1]
+    # The sniffer's thread may not have read our FIN yet (under TCG it
+    # lagged behind close() in a full lab book): wait for it; the data
+    # segments were captured before it.
+    fin = sn.wait_for(lambda s: s.out and s.dport == cport and
+                      s.flags & 0x01, 5.0)
     mine = [s for s in sn.since(0) if s.out and s.dport == cport]
     data = [s for s in mine if s.plen > 0]
-    fin = next((s for s in mine if s.flags & 0x01), None)
     if not data or fin is None:
         raise SystemExit('did not capture the connection (%d segments)' %
                          len(mine))
