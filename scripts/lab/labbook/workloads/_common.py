@@ -22,13 +22,23 @@ def assign_port(w):
 def wait_start():
     """Agent side: say "ready", then sleep until the monotonic time the
     engine writes on stdin. False if stdin closed first."""
-    print('ready', flush=True)
-    line = sys.stdin.readline()
-    if not line:
-        return False
-    left = float(line) - time.monotonic()
-    if left > 0:
-        time.sleep(left)
+    return sleep_until('stdin')
+
+
+def sleep_until(start_at):
+    """Agent side: sleep until `start_at`, a time.monotonic() (None: now),
+    or "stdin": say "ready" and read that time from stdin (the engine
+    sends it once every agent of the experiment is ready). False if
+    stdin closed first."""
+    if start_at == 'stdin':
+        print('ready', flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            return False
+        start_at = line
+    delay = float(start_at or 0) - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
     return True
 
 
@@ -37,8 +47,21 @@ def send_start(proc, when):
     proc.stdin.flush()
 
 
+def send_start_close(proc, when):
+    """send_start() for an agent that reads nothing more: close stdin."""
+    proc.stdin.write('%.6f\n' % when)
+    proc.stdin.close()
+
+
 def wait_agent(ctx, w, proc, deadline, what='client'):
     """Wait for an agent until `deadline`; raise on a failure."""
+    wait_deadline(w, proc, deadline, what)
+    check_exit(ctx, w, proc, what)
+
+
+def wait_deadline(w, proc, deadline, what='client'):
+    """Wait for an agent until `deadline`; kill it and raise if it is
+    still running then."""
     try:
         proc.wait(max(1.0, deadline - time.monotonic()))
     except Exception:
@@ -46,6 +69,10 @@ def wait_agent(ctx, w, proc, deadline, what='client'):
         proc.wait()
         raise RuntimeError('flow %s: %s still running at the deadline' %
                            (w.name, what)) from None
+
+
+def check_exit(ctx, w, proc, what='client'):
+    """Raise if the (ended) agent exited non-zero, with its errors."""
     if proc.returncode != 0:
         raise RuntimeError('flow %s: %s exit %d: %s' % (
             w.name, what, proc.returncode, ctx.net.errors(proc)))

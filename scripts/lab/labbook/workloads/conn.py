@@ -45,6 +45,7 @@ import time
 
 from ..plugin import Outputs, Workload
 from ..registry import register
+from . import _common
 from ..schema import Field, SpecError, validate
 
 TCP_INFO, TCP_CONGESTION, TCP_USER_TIMEOUT = 11, 13, 18
@@ -330,17 +331,10 @@ class Conn(Workload):
 
     def start(self, ctx, t0):
         self.t0 = t0
-        self.proc.stdin.write('%.6f\n' % (t0 + self.item['start']))
-        self.proc.stdin.close()
+        _common.send_start_close(self.proc, t0 + self.item['start'])
 
     def finish(self, ctx, deadline):
-        try:
-            self.proc.wait(max(1.0, deadline - time.monotonic()))
-        except Exception:
-            self.proc.kill()
-            self.proc.wait()
-            raise RuntimeError('flow %s: client still running at the '
-                               'deadline' % self.name)
+        _common.wait_deadline(self, self.proc, deadline, 'client')
         # The server has no end of its own (it may be reading slowly, or
         # talking into a black hole): stop it now, it writes its samples.
         if self.server.poll() is None:
@@ -350,9 +344,7 @@ class Conn(Workload):
         except Exception:
             self.server.kill()
             self.server.wait()
-        if self.proc.returncode != 0:
-            raise RuntimeError('flow %s: client exit %d: %s' % (
-                self.name, self.proc.returncode, ctx.net.errors(self.proc)))
+        _common.check_exit(ctx, self, self.proc, 'client')
         with open(self.raw + '.json') as f:
             c = json.load(f)
         try:
@@ -559,16 +551,8 @@ def _client(a):
                 s.setsockopt(socket.IPPROTO_TCP, opt, v)
     if a.user_timeout_ms is not None:
         s.setsockopt(socket.IPPROTO_TCP, TCP_USER_TIMEOUT, a.user_timeout_ms)
-    start_at = a.start_at
-    if start_at == 'stdin':
-        print('ready', flush=True)
-        line = sys.stdin.readline()
-        if not line:
-            return
-        start_at = line
-    delay = float(start_at or 0) - time.monotonic()
-    if delay > 0:
-        time.sleep(delay)
+    if not _common.sleep_until(a.start_at):
+        return
     side = _Side()
     s.settimeout(10)
     s.connect((a.dst, a.port))

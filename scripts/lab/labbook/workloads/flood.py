@@ -41,6 +41,7 @@ from ..plugin import Outputs, Workload
 from ..registry import register
 from ..schema import Field
 from .. import netns
+from . import _common
 
 LAB_DIR = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -303,16 +304,8 @@ def main(argv):
     cmd = a.cmd[1:] if a.cmd[:1] == ['--'] else a.cmd
     if not cmd:
         ap.error('no command after --')
-    start_at = a.start_at
-    if start_at == 'stdin':
-        print('ready', flush=True)
-        line = sys.stdin.readline()
-        if not line:
-            return 1
-        start_at = line
-    delay = float(start_at or 0) - time.monotonic()
-    if delay > 0:
-        time.sleep(delay)
+    if not _common.sleep_until(a.start_at):
+        return 1
     fd = os.open(a.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.write(fd, (json.dumps({'started_at': time.monotonic()}) + '\n').encode())
     os.dup2(fd, 1)
