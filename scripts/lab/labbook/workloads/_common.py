@@ -8,14 +8,18 @@ import time
 PORT_BASE = 6001
 
 
-def assign_port(w):
-    """w.port: the item's port, or PORT_BASE + the flow's index; refuse a
-    port another flow of the file uses too (call from check())."""
+def assign_port(w, base=PORT_BASE, per_dst=True):
+    """w.port: the item's port, or `base` + the flow's index; refuse a
+    port another flow of the file uses too, to the same node if
+    `per_dst` (call from check())."""
     idx = w.exp.workloads.index(w) if w in w.exp.workloads else 0
-    w.port = w.item['port'] or PORT_BASE + idx
+    w.port = w.item['port'] or base + idx
     for o in w.exp.workloads:
-        if o is not w and getattr(o, 'port', None) == w.port and \
-           o.dst == w.dst:
+        if o is w or getattr(o, 'port', None) != w.port:
+            continue
+        if not per_dst:
+            w.fail('port', 'port %d used by two flows' % w.port)
+        if o.dst == w.dst:
             w.fail('port', 'port %d used by two flows to %s' % (w.port, w.dst))
 
 

@@ -109,11 +109,7 @@ class Bulk(Workload):
                 lo, hi = lab_sysctl.LAB_SYSCTLS[k]
                 if not lo <= v <= hi:
                     self.fail('cc.' + k, '%r outside %d..%d' % (v, lo, hi))
-        idx = self.exp.workloads.index(self) if self in self.exp.workloads else 0
-        self.port = it['port'] or 5001 + idx
-        for o in self.exp.workloads:
-            if o is not self and getattr(o, 'port', None) == self.port:
-                self.fail('port', 'port %d used by two flows' % self.port)
+        _common.assign_port(self, 5001, per_dst=False)
 
     def outputs(self):
         n = 'flow.' + self.name

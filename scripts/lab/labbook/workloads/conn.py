@@ -242,11 +242,7 @@ class Conn(Workload):
                     self.fail(k, 'only with server_read = "paced"')
         if it['user_timeout'] is not None and it['user_timeout'] < 0.001:
             self.fail('user_timeout', 'at least 1 ms')
-        idx = self.exp.workloads.index(self) if self in self.exp.workloads else 0
-        self.port = it['port'] or 5001 + idx
-        for o in self.exp.workloads:
-            if o is not self and getattr(o, 'port', None) == self.port:
-                self.fail('port', 'port %d used by two flows' % self.port)
+        _common.assign_port(self, 5001, per_dst=False)
 
     def outputs(self):
         n = 'flow.' + self.name
