@@ -63,16 +63,18 @@ def wait_agent(ctx, w, proc, deadline, what='client'):
     check_exit(ctx, w, proc, what)
 
 
-def wait_deadline(w, proc, deadline, what='client'):
+def wait_deadline(w, proc, deadline, what='client', late=None):
     """Wait for an agent until `deadline`; kill it and raise if it is
-    still running then."""
+    still running then (saying `late`, default "WHAT still running at
+    the deadline")."""
     try:
         proc.wait(max(1.0, deadline - time.monotonic()))
     except Exception:
         proc.kill()
         proc.wait()
-        raise RuntimeError('flow %s: %s still running at the deadline' %
-                           (w.name, what)) from None
+        raise RuntimeError('flow %s: %s' % (
+            w.name, late or '%s still running at the deadline' % what)) \
+            from None
 
 
 def check_exit(ctx, w, proc, what='client'):
@@ -80,6 +82,19 @@ def check_exit(ctx, w, proc, what='client'):
     if proc.returncode != 0:
         raise RuntimeError('flow %s: %s exit %d: %s' % (
             w.name, what, proc.returncode, ctx.net.errors(proc)))
+
+
+def route_get(net, node, addr):
+    """(via, dev) of NODE's route to ADDR, or None if it has none."""
+    p = net.run([net.ip, '-o', 'route', 'get', addr], node, check=False,
+                record=False)
+    if p.returncode != 0:
+        return None
+    w = p.stdout.split()
+    if w and w[0] in ('blackhole', 'unreachable', 'prohibit'):
+        return None
+    return (w[w.index('via') + 1] if 'via' in w else None,
+            w[w.index('dev') + 1] if 'dev' in w else None)
 
 
 def load(path):

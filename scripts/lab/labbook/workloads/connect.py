@@ -43,7 +43,6 @@ of the connections started in that second.
 """
 import errno
 import json
-import os
 import select
 import selectors
 import signal
@@ -57,6 +56,7 @@ from ..plugin import Outputs, Workload
 from ..registry import register
 from ..schema import Field
 from .. import units
+from . import _common
 
 TCP_INFO = 11
 CONNECT_COLUMNS = ['t', 'port', 'ok', 'connect_ms', 'reply_ms', 'syn_retrans',
@@ -94,11 +94,6 @@ def _times(v):
     for x in v:
         out.append(units.time(x))
     return out
-
-
-def _wait_stdin_t0(proc, t0, start):
-    proc.stdin.write('%.6f\n' % (t0 + start))
-    proc.stdin.close()
 
 
 @register('workload', 'listener')
@@ -167,7 +162,7 @@ class Listener(Workload):
 
     def start(self, ctx, t0):
         self.t0 = t0
-        _wait_stdin_t0(self.proc, t0, self.item['start'])
+        _common.send_start_close(self.proc, t0 + self.item['start'])
 
     def finish(self, ctx, deadline):
         # Up until the others are done: their connections end here.
@@ -270,19 +265,11 @@ class Connect(Workload):
 
     def start(self, ctx, t0):
         self.t0 = t0
-        _wait_stdin_t0(self.proc, t0, self.item['start'])
+        _common.send_start_close(self.proc, t0 + self.item['start'])
 
     def finish(self, ctx, deadline):
-        try:
-            self.proc.wait(max(1.0, deadline - time.monotonic()))
-        except Exception:
-            self.proc.kill()
-            self.proc.wait()
-            raise RuntimeError('flow %s: clients still running at the '
-                               'deadline' % self.name)
-        if self.proc.returncode != 0:
-            raise RuntimeError('flow %s: client exit %d: %s' % (
-                self.name, self.proc.returncode, ctx.net.errors(self.proc)))
+        _common.wait_deadline(self, self.proc, deadline, 'clients')
+        _common.check_exit(ctx, self, self.proc, 'client')
         with open(self.raw + '.json') as f:
             r = json.load(f)
         n = 'flow.' + self.name

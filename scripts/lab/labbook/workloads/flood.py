@@ -42,6 +42,7 @@ from ..registry import register
 from ..schema import Field
 from .. import netns
 from . import _common
+from ._common import route_get
 
 LAB_DIR = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -63,20 +64,6 @@ def generator():
         raise netns.ToolMissing('tcplab-flood not found: not installed, and '
                                 'not built in %s (make -C scripts/tools)' %
                                 os.path.dirname(p)) from None
-
-
-def route_get(net, node, addr):
-    """(via, dev) of NODE's route to ADDR, or None if it has none."""
-    p = net.run([net.ip, '-o', 'route', 'get', addr], node, check=False,
-                record=False)
-    if p.returncode != 0:
-        return None
-    w = p.stdout.split()
-    via = w[w.index('via') + 1] if 'via' in w else None
-    dev = w[w.index('dev') + 1] if 'dev' in w else None
-    if w and w[0] in ('blackhole', 'unreachable', 'prohibit'):
-        return None
-    return via, dev
 
 
 def rx_packets(net, node, dev):
@@ -236,13 +223,8 @@ class Flood(Workload):
             self.rx['error'] = str(e)
 
     def finish(self, ctx, deadline):
-        try:
-            self.proc.wait(max(1.0, deadline - time.monotonic()))
-        except Exception:
-            self.proc.kill()
-            self.proc.wait()
-            raise RuntimeError('flow %s: the flood still ran at the deadline'
-                               % self.name)
+        _common.wait_deadline(self, self.proc, deadline,
+                              late='the flood still ran at the deadline')
         end = time.monotonic()
         rx_end = rx_packets(ctx.net, self.dst, self.target_dev)
         self.rx_thread.join(5)

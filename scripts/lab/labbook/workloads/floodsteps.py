@@ -76,6 +76,7 @@ from ..plugin import Outputs, Workload
 from ..registry import register
 from ..schema import Field
 from .. import netns
+from ._common import route_get
 
 LAB_DIR = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -117,19 +118,6 @@ def generator():
         if os.access(p, os.X_OK):
             return p
         raise
-
-
-def route_get(net, node, addr):
-    """(via, dev) of NODE's route to ADDR, or None."""
-    p = net.run([net.ip, '-o', 'route', 'get', addr], node, check=False,
-                record=False)
-    if p.returncode != 0:
-        return None
-    w = p.stdout.split()
-    if w and w[0] in ('blackhole', 'unreachable', 'prohibit'):
-        return None
-    return (w[w.index('via') + 1] if 'via' in w else None,
-            w[w.index('dev') + 1] if 'dev' in w else None)
 
 
 # ------------------------------------------------------- counter reading
