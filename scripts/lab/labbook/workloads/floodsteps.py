@@ -77,6 +77,7 @@ from ..registry import register
 from ..schema import Field
 from .. import netns
 from ._common import route_get
+from ..measures import cpu
 
 LAB_DIR = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -125,16 +126,9 @@ def generator():
 def read_stat():
     """/proc/stat: cpu index -> (busy, softirq, total) in clock ticks."""
     out = {}
-    with open('/proc/stat') as f:
-        for line in f:
-            if not line.startswith('cpu') or line.startswith('cpu '):
-                continue
-            p = line.split()
-            v = [int(x) for x in p[1:]]
-            v += [0] * (10 - len(v))
-            user, nice, system, idle, iowait, irq, softirq, steal = v[:8]
-            busy = user + nice + system + irq + softirq + steal
-            out[int(p[0][3:])] = (busy, softirq, busy + idle + iowait)
+    for c, (user, system, idle, irq, softirq, steal) in cpu.read_stat().items():
+        busy = user + system + irq + softirq + steal
+        out[c] = (busy, softirq, busy + idle)
     return out
 
 
