@@ -2,10 +2,16 @@
 """Small pieces shared by the connection workloads (churn, sessions,
 stale_segment, rst_probe): their server port, and the agents' start."""
 import json
+import os
 import sys
 import time
 
+from .. import netns
+
 PORT_BASE = 6001
+# scripts/lab: the C tools are built in scripts/tools
+LAB_DIR = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 
 
 def assign_port(w, base=PORT_BASE, per_dst=True):
@@ -95,6 +101,23 @@ def route_get(net, node, addr):
         return None
     return (w[w.index('via') + 1] if 'via' in w else None,
             w[w.index('dev') + 1] if 'dev' in w else None)
+
+
+def tree_tool(name, explain=False):
+    """Path of C tool `name`: installed (the VM's /usr/bin), or built in
+    the tree (make -C scripts/tools) for runs on a development host.
+    Raises netns.ToolMissing, saying where it looked if `explain`."""
+    try:
+        return netns.tool(name)
+    except netns.ToolMissing:
+        p = os.path.join(os.path.dirname(LAB_DIR), 'tools', name)
+        if os.access(p, os.X_OK):
+            return p
+        if not explain:
+            raise
+        raise netns.ToolMissing('%s not found: not installed, and '
+                                'not built in %s (make -C scripts/tools)' %
+                                (name, os.path.dirname(p))) from None
 
 
 def load(path):

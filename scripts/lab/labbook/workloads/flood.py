@@ -40,12 +40,9 @@ import threading
 from ..plugin import Outputs, Workload
 from ..registry import register
 from ..schema import Field
-from .. import netns
 from . import _common
 from ._common import route_get
 
-LAB_DIR = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
 VALUES = ('rate', 'asked', 'sent', 'xmit_drops', 'lost_tokens', 'offered_pps',
           'achieved_pps', 'kept_up', 'duration_s', 'max_late_us', 'cpu_s',
           'runq_wait_s', 'start_s', 'target_rx_packets', 'target_rx_pps')
@@ -54,16 +51,7 @@ VALUES = ('rate', 'asked', 'sent', 'xmit_drops', 'lost_tokens', 'offered_pps',
 def generator():
     """tcplab-flood: installed (the VM's /usr/bin), or built in the tree
     (make -C scripts/tools) for runs on a development host."""
-    try:
-        return netns.tool('tcplab-flood')
-    except netns.ToolMissing:
-        p = os.path.join(os.path.dirname(LAB_DIR), 'tools',
-                         'tcplab-flood')
-        if os.access(p, os.X_OK):
-            return p
-        raise netns.ToolMissing('tcplab-flood not found: not installed, and '
-                                'not built in %s (make -C scripts/tools)' %
-                                os.path.dirname(p)) from None
+    return _common.tree_tool('tcplab-flood', explain=True)
 
 
 def rx_packets(net, node, dev):

@@ -76,11 +76,10 @@ from ..plugin import Outputs, Workload
 from ..registry import register
 from ..schema import Field
 from .. import netns
+from . import _common
 from ._common import route_get
 from ..measures import cpu
 
-LAB_DIR = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
 COLUMNS = ['step', 'rate', 't', 'window_s', 'sent', 'offered_pps', 'kept_up',
            'gen_runq_wait_s', 'reached_pps', 'reached_ratio', 'taken_pps',
            'backlog_drop_pps', 'answered_pps', 'answered_share', 'cpu_util',
@@ -112,13 +111,7 @@ SYNPROXY = """table inet lab_synproxy {
 
 def generator():
     """tcplab-flood: the VM's /usr/bin, or built in the tree."""
-    try:
-        return netns.tool('tcplab-flood')
-    except netns.ToolMissing:
-        p = os.path.join(os.path.dirname(LAB_DIR), 'tools', 'tcplab-flood')
-        if os.access(p, os.X_OK):
-            return p
-        raise
+    return _common.tree_tool('tcplab-flood')
 
 
 # ------------------------------------------------------- counter reading
