@@ -63,6 +63,20 @@ def send_start_close(proc, when):
     proc.stdin.close()
 
 
+class StdinStart:
+    """Mix-in: start() for a workload whose agent, self.proc, waits for
+    its start time (t0 + the item's start) on stdin. KEEP_STDIN: the
+    agent reads more from stdin later, so it stays open."""
+    KEEP_STDIN = False
+
+    def start(self, ctx, t0):
+        self.t0 = t0
+        if self.KEEP_STDIN:
+            send_start(self.proc, t0 + self.item['start'])
+        else:
+            send_start_close(self.proc, t0 + self.item['start'])
+
+
 def wait_agent(ctx, w, proc, deadline, what='client'):
     """Wait for an agent until `deadline`; raise on a failure."""
     wait_deadline(w, proc, deadline, what)

@@ -65,7 +65,7 @@ def cc_path(algo, knob):
 
 
 @register('workload', 'bulk')
-class Bulk(Workload):
+class Bulk(_common.StdinStart, Workload):
     DOC = 'one bulk TCP transfer, measured from the sender\'s TCP_INFO'
     PRODUCES = ('values flow.NAME.goodput_mbit, .retrans, .ss_exit_s, '
                 '.ss_retrans, .rtt_p95_ms, .bytes_acked, .duration_s, '
@@ -174,10 +174,6 @@ class Bulk(Workload):
                                   (self.name, it['start']), display=show,
                                   foreground=True, errfile=self.raw + '.err')
         ctx.wait_ready(self.proc, 'flow %s: sender' % self.name)
-
-    def start(self, ctx, t0):
-        self.t0 = t0
-        _common.send_start_close(self.proc, t0 + self.item['start'])
 
     def finish(self, ctx, deadline):
         try:

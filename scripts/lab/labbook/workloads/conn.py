@@ -142,7 +142,7 @@ def info_row(t, i, app_bytes):
 
 
 @register('workload', 'conn')
-class Conn(Workload):
+class Conn(_common.StdinStart, Workload):
     DOC = ('one TCP connection between two small applications: socket '
            'options (keepalive, user timeout, buffers), how each side '
            'writes and how the server reads; TCP_INFO of both ends')
@@ -324,10 +324,6 @@ class Conn(Workload):
                                   (self.name, it['start']), display=show,
                                   foreground=True, errfile=self.raw + '.err')
         ctx.wait_ready(self.proc, 'flow %s: client' % self.name)
-
-    def start(self, ctx, t0):
-        self.t0 = t0
-        _common.send_start_close(self.proc, t0 + self.item['start'])
 
     def finish(self, ctx, deadline):
         _common.wait_deadline(self, self.proc, deadline, 'client')

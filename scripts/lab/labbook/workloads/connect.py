@@ -97,7 +97,7 @@ def _times(v):
 
 
 @register('workload', 'listener')
-class Listener(Workload):
+class Listener(_common.StdinStart, Workload):
     DOC = ('a TCP server that echoes and may stop calling accept() for a '
            'while; up until every other flow has ended')
     PRODUCES = 'value flow.NAME.accepted; table flow.NAME (t, accepted)'
@@ -160,10 +160,6 @@ class Listener(Workload):
                                   errfile=self.raw + '.err')
         ctx.wait_ready(self.proc, 'flow %s: listener' % self.name)
 
-    def start(self, ctx, t0):
-        self.t0 = t0
-        _common.send_start_close(self.proc, t0 + self.item['start'])
-
     def finish(self, ctx, deadline):
         # Up until the others are done: their connections end here.
         for w in self.exp.workloads:
@@ -204,7 +200,7 @@ class Listener(Workload):
 
 
 @register('workload', 'connect')
-class Connect(Workload):
+class Connect(_common.StdinStart, Workload):
     DOC = ('short connections at a steady pace, each timed: connect time, '
            'reply time, success within a timeout')
     PRODUCES = ('values flow.NAME.attempts, .ok, .failed, .success_pct, '
@@ -262,10 +258,6 @@ class Connect(Workload):
                             units.fmt_time(it['interval']), it['start']),
             display=show, errfile=self.raw + '.err')
         ctx.wait_ready(self.proc, 'flow %s: clients' % self.name)
-
-    def start(self, ctx, t0):
-        self.t0 = t0
-        _common.send_start_close(self.proc, t0 + self.item['start'])
 
     def finish(self, ctx, deadline):
         _common.wait_deadline(self, self.proc, deadline, 'clients')

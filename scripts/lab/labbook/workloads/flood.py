@@ -63,7 +63,7 @@ def rx_packets(net, node, dev):
 
 
 @register('workload', 'flood')
-class Flood(Workload):
+class Flood(_common.StdinStart, Workload):
     DOC = ('SYNs or bogus ACKs at a fixed rate from random spoofed sources '
            '(tcplab-flood)')
     PRODUCES = ('values flow.NAME.rate, .asked, .sent, .offered_pps, '
@@ -191,9 +191,7 @@ class Flood(Workload):
         ctx.wait_ready(self.proc, 'flow %s: flood' % self.name)
 
     def start(self, ctx, t0):
-        self.t0 = t0
-        self.proc.stdin.write('%.6f\n' % (t0 + self.item['start']))
-        self.proc.stdin.close()
+        super().start(ctx, t0)
         # What reaches the target's interface: read as the flood starts.
         self.rx = {}
         self.rx_thread = threading.Thread(target=self._rx_start, args=(ctx,),

@@ -54,7 +54,8 @@ OFFSETS = {'exact': 0, 'in_window': 1000, 'out_of_window': 1 << 30}
 
 
 @register('workload', 'rst_probe')
-class RstProbe(Workload):
+class RstProbe(_common.StdinStart, Workload):
+    KEEP_STDIN = True           # its stdin is left open, as it always was
     DOC = ('crafted RSTs (scapy) at a TIME_WAIT or established socket, '
            'exact, in window or out of it; did it survive?')
     PRODUCES = ('values flow.NAME.OFFSET.ended, flow.NAME.OFFSET.acks; '
@@ -112,10 +113,6 @@ class RstProbe(Workload):
             % (self.name, self.item['target'], self.dst, self.item['start']),
             display=argv[:-2], errfile=self.raw + '.err')
         ctx.wait_ready(self.proc, 'flow %s' % self.name, timeout=60)
-
-    def start(self, ctx, t0):
-        self.t0 = t0
-        _common.send_start(self.proc, t0 + self.item['start'])
 
     def finish(self, ctx, deadline):
         _common.wait_agent(ctx, self, self.proc, deadline)
