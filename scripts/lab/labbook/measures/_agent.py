@@ -1,14 +1,17 @@
 # SPDX-License-Identifier: GPL-2.0
-"""What the sampling measures (cpu, ss, sampled) do alike with their
-agent, the process that samples inside a namespace."""
+"""What the plug-ins do alike with an agent or a server, a process that
+runs inside a namespace until told to stop (cpu, ss, sampled, capture;
+the conn and listener workloads' servers)."""
 
 
-def stop(proc):
-    """Ask the agent to end (it writes what it holds); kill it if it has
-    not within 5 s."""
+def stop(proc, timeout=5):
+    """Ask it to end with SIGTERM (it writes what it holds); kill it if it
+    has not within `timeout` s. -> False if it had to be killed."""
     proc.terminate()
     try:
-        proc.wait(5)
+        proc.wait(timeout)
     except Exception:
         proc.kill()
         proc.wait()
+        return False
+    return True

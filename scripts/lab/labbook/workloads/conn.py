@@ -46,6 +46,7 @@ import time
 from ..plugin import Outputs, Workload
 from ..registry import register
 from . import _common
+from ..measures import _agent
 from ..schema import Field, SpecError, validate
 
 TCP_INFO, TCP_CONGESTION, TCP_USER_TIMEOUT = 11, 13, 18
@@ -329,13 +330,7 @@ class Conn(_common.StdinStart, Workload):
         _common.wait_deadline(self, self.proc, deadline, 'client')
         # The server has no end of its own (it may be reading slowly, or
         # talking into a black hole): stop it now, it writes its samples.
-        if self.server.poll() is None:
-            self.server.send_signal(signal.SIGTERM)
-        try:
-            self.server.wait(10)
-        except Exception:
-            self.server.kill()
-            self.server.wait()
+        _agent.stop(self.server, 10)
         _common.check_exit(ctx, self, self.proc, 'client')
         with open(self.raw + '.json') as f:
             c = json.load(f)

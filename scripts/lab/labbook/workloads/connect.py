@@ -57,6 +57,7 @@ from ..registry import register
 from ..schema import Field
 from .. import units
 from . import _common
+from ..measures import _agent
 
 TCP_INFO = 11
 CONNECT_COLUMNS = ['t', 'port', 'ok', 'connect_ms', 'reply_ms', 'syn_retrans',
@@ -175,13 +176,7 @@ class Listener(_common.StdinStart, Workload):
             left = self.t0 + self.end_time() - time.monotonic()
             if left > 0:
                 time.sleep(min(left, max(0.0, deadline - time.monotonic())))
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(10)
-        except Exception:
-            self.proc.kill()
-            self.proc.wait()
+        if not _agent.stop(self.proc, 10):
             raise RuntimeError('flow %s: the listener did not stop' % self.name)
         try:
             with open(self.raw + '.json') as f:
