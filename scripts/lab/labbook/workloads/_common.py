@@ -117,6 +117,28 @@ def route_get(net, node, addr):
             w[w.index('dev') + 1] if 'dev' in w else None)
 
 
+def out_dev(w, net, dst):
+    """The interface flow w's source node sends to address `dst` on;
+    raise if it has no route there."""
+    r = route_get(net, w.src, dst)
+    if r is None or r[1] is None:
+        raise RuntimeError('flow %s: %s has no route to %s' %
+                           (w.name, w.src, dst))
+    return r[1]
+
+
+def node_with_addr(net, nodes, addr, skip=None):
+    """The first of `nodes` (but `skip`) that holds IPv4 `addr`, or None."""
+    for n in nodes:
+        if n == skip:
+            continue
+        out = net.run([net.ip, '-o', '-4', 'addr', 'show'], n,
+                      record=False).stdout
+        if ' %s/' % addr in out:
+            return n
+    return None
+
+
 def tree_tool(name, explain=False):
     """Path of C tool `name`: installed (the VM's /usr/bin), or built in
     the tree (make -C scripts/tools) for runs on a development host.

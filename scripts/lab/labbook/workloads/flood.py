@@ -125,11 +125,7 @@ class Flood(_common.StdinStart, Workload):
         """The interface to send on, and the answers' way back."""
         net = ctx.net
         dst = self.exp.topology.address(self.dst)
-        r = route_get(net, self.src, dst)
-        if r is None or r[1] is None:
-            raise RuntimeError('flow %s: %s has no route to %s' %
-                               (self.name, self.src, dst))
-        self.dev = r[1]
+        self.dev = _common.out_dev(self, net, dst)
         probe = str(next(self.prefix.hosts()))
         back = route_get(net, self.dst, probe)
         if back is None:
@@ -143,22 +139,15 @@ class Flood(_common.StdinStart, Workload):
                                    self.name, self.dst, self.prefix, back[1]))
         self.target_dev = back[1]
         # The neighbour: whichever node holds the gateway's address.
-        gw = back[0]
-        for n in self.exp.topology.nodes():
-            if n == self.dst:
-                continue
-            out = net.run([net.ip, '-o', '-4', 'addr', 'show'], n,
-                          record=False).stdout
-            if ' %s/' % gw not in out:
-                continue
-            if route_get(net, n, probe) is None and not net.run(
-                    [net.ip, 'route', 'show', 'exact', str(self.prefix)], n,
-                    record=False).stdout.strip():
-                net.commands.append('# flow %s: answers to the spoofed '
-                                    'sources end at %s' % (self.name, n))
-                net.run([net.ip, 'route', 'add', 'blackhole',
-                         str(self.prefix)], n)
-            break
+        n = _common.node_with_addr(net, self.exp.topology.nodes(), back[0],
+                                   skip=self.dst)
+        if n is not None and route_get(net, n, probe) is None and \
+           not net.run([net.ip, 'route', 'show', 'exact', str(self.prefix)],
+                       n, record=False).stdout.strip():
+            net.commands.append('# flow %s: answers to the spoofed '
+                                'sources end at %s' % (self.name, n))
+            net.run([net.ip, 'route', 'add', 'blackhole',
+                     str(self.prefix)], n)
 
     def prepare(self, ctx):
         it = self.item

@@ -290,11 +290,7 @@ class FloodSteps(Workload):
         net = ctx.net
         topo = self.exp.topology
         dst = topo.address(self.dst)
-        r = route_get(net, self.src, dst)
-        if r is None or r[1] is None:
-            raise RuntimeError('flow %s: %s has no route to %s' %
-                               (self.name, self.src, dst))
-        self.dev = r[1]
+        self.dev = _common.out_dev(self, net, dst)
         probe = str(next(self.prefix.hosts()))
         back = route_get(net, self.dst, probe)
         if back is None or back[0] is None:
@@ -302,20 +298,15 @@ class FloodSteps(Workload):
                                'neighbour' % (self.name, self.dst, self.prefix))
         self.server_dev = back[1]
         # The neighbour holding the gateway drops the answers (blackhole).
-        for n in topo.nodes():
-            if n == self.dst:
-                continue
-            out = net.run([net.ip, '-o', '-4', 'addr', 'show'], n,
-                          record=False).stdout
-            if ' %s/' % back[0] in out:
-                if route_get(net, n, probe) is not None or \
-                   not net.run([net.ip, 'route', 'show', 'exact',
-                                str(self.prefix)], n, record=False).stdout.strip():
-                    net.commands.append('# flow %s: answers to the spoofed '
-                                        'sources end at %s' % (self.name, n))
-                    net.run([net.ip, 'route', 'replace', 'blackhole',
-                             str(self.prefix)], n)
-                break
+        n = _common.node_with_addr(net, topo.nodes(), back[0], skip=self.dst)
+        if n is not None and (
+                route_get(net, n, probe) is not None or
+                not net.run([net.ip, 'route', 'show', 'exact',
+                             str(self.prefix)], n, record=False).stdout.strip()):
+            net.commands.append('# flow %s: answers to the spoofed '
+                                'sources end at %s' % (self.name, n))
+            net.run([net.ip, 'route', 'replace', 'blackhole',
+                     str(self.prefix)], n)
         c = route_get(net, self.cnode, dst)
         if c is None or c[1] is None:
             raise RuntimeError('flow %s: %s has no route to %s' %
