@@ -136,12 +136,19 @@ def _last(segs, pred):
     return m[-1] if m else None
 
 
-def _time_wait(a, sn, snd, off):
+def _connect(a, sn):
+    """Mark the sniffer, then connect to the server: -> (the sniffer's
+    mark, the socket, its address and port)."""
     pos = sn.mark()
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.settimeout(5)
     s.connect((a.dst, a.port))
     src, sport = s.getsockname()
+    return pos, s, src, sport
+
+
+def _time_wait(a, sn, snd, off):
+    pos, s, src, sport = _connect(a, sn)
     while s.recv(65536):        # the server's FIN: it closes first
         pass
     s.close()                   # our FIN takes it to TIME_WAIT
@@ -186,11 +193,7 @@ def _time_wait(a, sn, snd, off):
 
 
 def _established(a, sn, snd, off):
-    pos = sn.mark()
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.connect((a.dst, a.port))
-    src, sport = s.getsockname()
+    pos, s, src, sport = _connect(a, sn)
     s.sendall(b'hello')
     got = b''
     while len(got) < 5:
