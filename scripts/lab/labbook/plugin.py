@@ -173,5 +173,18 @@ def has_table(outputs, name):
     return name in outputs.tables or _match(name, list(outputs.tables))
 
 
+def check_column(plugin, key, ref, table, col):
+    """Refuse `ref` (at `key`) unless the file's outputs have `table` and,
+    where its columns are known, column `col` in it."""
+    outs = plugin.exp.outputs
+    if not has_table(outs, table):
+        plugin.fail(key, '%r: no table %r (tables: %s)' % (
+            ref, table, ', '.join(sorted(outs.tables)) or 'none'))
+    cols = outs.tables.get(table)
+    if cols is not None and col not in cols:
+        plugin.fail(key, '%r: table %s has no column %r (columns: '
+                    '%s)' % (ref, table, col, ', '.join(cols)))
+
+
 def has_mark(outputs, name):
     return _match(name, outputs.marks)

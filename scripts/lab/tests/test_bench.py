@@ -11,19 +11,15 @@ import csv
 import io
 import json
 import os
-import sys
 import tempfile
 import textwrap
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-
+from _util import BENCH_DIR
 from labbook import bench, spec  # noqa: E402
 from labbook.data import RunData  # noqa: E402
 from labbook.schema import SpecError  # noqa: E402
 
-BENCH_DIR = os.path.join(os.path.dirname(HERE), 'bench')
 
 # Two algorithms, three repetitions each; per-run values and a table.
 FILE = textwrap.dedent('''

@@ -8,14 +8,11 @@ python3 -m unittest discover -s scripts/lab/tests
 import os
 import socket
 import struct
-import sys
 import tempfile
 import textwrap
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-
+from _util import EXP, FileCase
 from labbook import spec  # noqa: E402
 from labbook.data import RunData  # noqa: E402
 from labbook.measures import capture  # noqa: E402
@@ -26,7 +23,6 @@ from labbook.metrics.rto import RtoBackoff  # noqa: E402
 from labbook.schema import SpecError  # noqa: E402
 from labbook.workloads import conn  # noqa: E402
 
-EXP = os.path.join(os.path.dirname(HERE), 'experiments')
 MINE = ['keepalive.toml', 'flowcontrol.toml', 'rto.toml', 'mss.toml',
         'mutants/keepalive-usertimeout.toml',
         'mutants/flowcontrol-fastreader.toml', 'mutants/rto-rtomin.toml',
@@ -57,20 +53,12 @@ BASE = textwrap.dedent('''
 ''')
 
 
-class Files(unittest.TestCase):
-    def setUp(self):
-        self.d = tempfile.mkdtemp()
-
+class Files(FileCase):
     def load(self, flow='', shape='dumbbell', extra=''):
-        p = os.path.join(self.d, 'x.toml')
-        with open(p, 'w') as f:
-            f.write(BASE % (shape, flow) + textwrap.dedent(extra))
-        return spec.load(p)
+        return self.load_text(BASE % (shape, flow) + textwrap.dedent(extra))
 
     def refused(self, key, **kw):
-        with self.assertRaises(SpecError) as cm:
-            self.load(**kw)
-        self.assertEqual(cm.exception.key, key, str(cm.exception))
+        self.refusal(key, self.load, **kw)
 
     def test_mine_validate(self):
         for s in spec.load_many([os.path.join(EXP, f) for f in MINE]):

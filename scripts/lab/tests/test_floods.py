@@ -6,22 +6,17 @@ python3 -m unittest discover -s scripts/lab/tests
 """
 import os
 import struct
-import sys
 import tempfile
 import textwrap
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-
+from _util import EXP, FileCase, write
 from labbook import spec  # noqa: E402
 from labbook.data import RunData  # noqa: E402
 from labbook.measures import cpu, sampled  # noqa: E402
 from labbook.metrics import phases  # noqa: E402
-from labbook.schema import SpecError  # noqa: E402
 from labbook.workloads import connect, sysctl as wsysctl  # noqa: E402
 
-EXP = os.path.join(os.path.dirname(HERE), 'experiments')
 
 FLOOD = textwrap.dedent('''
     [experiment]
@@ -74,24 +69,9 @@ FLOOD = textwrap.dedent('''
 ''')
 
 
-def write(d, name, text):
-    p = os.path.join(d, name)
-    with open(p, 'w') as f:
-        f.write(text)
-    return p
-
-
-class Files(unittest.TestCase):
-    def setUp(self):
-        self.d = tempfile.mkdtemp()
-
+class Files(FileCase):
     def load(self, text):
-        return spec.load(write(self.d, 'x.toml', text)).variants[0]
-
-    def refused(self, text, key):
-        with self.assertRaises(SpecError) as cm:
-            self.load(text)
-        self.assertEqual(cm.exception.key, key, str(cm.exception))
+        return self.load_text(text).variants[0]
 
     def test_flood_file(self):
         e = self.load(FLOOD)

@@ -8,14 +8,11 @@ python3 -m unittest discover -s scripts/lab/tests
 import os
 import socket
 import struct
-import sys
 import tempfile
 import textwrap
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-
+from _util import EXP
 from labbook import spec  # noqa: E402
 from labbook.data import RunData  # noqa: E402
 from labbook.measures import _proc, sock_states, tw_census  # noqa: E402
@@ -24,7 +21,6 @@ from labbook.plots import state_timeline  # noqa: E402
 from labbook.schema import SpecError  # noqa: E402
 from labbook.workloads import _packets  # noqa: E402
 
-EXP = os.path.join(os.path.dirname(HERE), 'experiments')
 
 HEAD = ('  sl  local_address rem_address   st tx_queue rx_queue tr tm->when '
         'retrnsmt   uid  timeout inode')

@@ -27,7 +27,6 @@ clock with the offset between the two read as the capture starts.
 """
 import os
 import re
-import signal
 import socket
 import struct
 import time
@@ -35,6 +34,7 @@ import time
 from ..plugin import Measure, Outputs
 from ..registry import register
 from ..schema import Field
+from . import _agent
 
 COLUMNS = ['t', 'dir', 'src', 'dst', 'proto', 'ip_len', 'ip_id', 'df', 'mf',
            'frag', 'sport', 'dport', 'seq', 'ack', 'flags', 'win', 'len',
@@ -277,13 +277,7 @@ class Capture(Measure):
                 break
             size = now
             time.sleep(0.2)
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(10)
-        except Exception:
-            self.proc.kill()
-            self.proc.wait()
+        _agent.stop(self.proc, 10)
 
     def collect(self, ctx):
         n = 'pkt.' + self.item['node']

@@ -18,6 +18,7 @@ Only counters that moved are kept when no list is given.
 from ..plugin import Measure, Outputs
 from ..registry import register
 from ..schema import Field
+from ._proc import parse_lab
 
 LAB_GAUGES = ('tw_count', 'tw_recycle_peers')
 
@@ -34,18 +35,6 @@ def parse_snmp(text):
         for n, v in zip(names.split(), vals.split()):
             try:
                 out[ka + n] = int(v)
-            except ValueError:
-                pass
-    return out
-
-
-def parse_lab(text):
-    out = {}
-    for line in text.splitlines():
-        p = line.split()
-        if len(p) == 2:
-            try:
-                out[p[0]] = int(p[1])
             except ValueError:
                 pass
     return out

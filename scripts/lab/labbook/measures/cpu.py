@@ -32,6 +32,7 @@ import time
 from ..plugin import Measure, Outputs
 from ..registry import register
 from ..schema import Field
+from . import _agent
 
 KINDS = ('busy', 'user', 'system', 'softirq', 'irq')
 
@@ -142,12 +143,7 @@ class Cpu(Measure):
         ctx.wait_ready(self.proc, 'cpu sampler')
 
     def stop(self, ctx):
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except Exception:
-            self.proc.kill()
-            self.proc.wait()
+        _agent.stop(self.proc)
 
     def collect(self, ctx):
         import json

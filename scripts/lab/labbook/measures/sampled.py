@@ -57,6 +57,7 @@ import time
 from ..plugin import Measure, Outputs
 from ..registry import register
 from ..schema import Field
+from . import _agent
 from .counters import parse_lab, parse_snmp
 
 # sock_diag (linux/sock_diag.h, linux/inet_diag.h)
@@ -221,12 +222,7 @@ class _Sampler(Measure):
         ctx.wait_ready(self.proc, '%s sampler' % self.kind)
 
     def stop(self, ctx):
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except Exception:
-            self.proc.kill()
-            self.proc.wait()
+        _agent.stop(self.proc)
 
     def samples(self, ctx):
         out = []

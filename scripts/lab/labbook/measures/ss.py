@@ -21,22 +21,10 @@ import time
 from ..plugin import Measure, Outputs
 from ..registry import register
 from ..schema import Field
+from . import _agent
+from ._proc import STATES, addr
 
-STATES = ['ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2',
-          'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING',
-          'NEW_SYN_RECV']
 ROW = ['t', 'state', 'local', 'remote', 'tx_queue', 'rx_queue']
-
-
-def _addr(hexaddr):
-    a, p = hexaddr.split(':')
-    port = int(p, 16)
-    if len(a) == 8:
-        b = bytes.fromhex(a)[::-1]
-        return '%d.%d.%d.%d:%d' % (b[0], b[1], b[2], b[3], port)
-    words = [bytes.fromhex(a[i:i + 8])[::-1].hex() for i in range(0, 32, 8)]
-    h = ''.join(words)
-    return '[%s]:%d' % (':'.join(h[i:i + 4] for i in range(0, 32, 4)), port)
 
 
 def snapshot(port=None):
@@ -48,7 +36,7 @@ def snapshot(port=None):
                 for line in f:
                     p = line.split()
                     st = STATES[int(p[3], 16) - 1]
-                    loc, rem = _addr(p[1]), _addr(p[2])
+                    loc, rem = addr(p[1]), addr(p[2])
                     if port is not None and \
                        port not in (int(p[1].split(':')[1], 16),
                                     int(p[2].split(':')[1], 16)):
@@ -95,12 +83,7 @@ class Sockets(Measure):
         ctx.wait_ready(self.proc, 'ss sampler')
 
     def stop(self, ctx):
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except Exception:
-            self.proc.kill()
-            self.proc.wait()
+        _agent.stop(self.proc)
 
     def collect(self, ctx):
         rows, counts = [], []

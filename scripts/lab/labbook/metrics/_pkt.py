@@ -2,6 +2,7 @@
 """Helpers for the analyzers that read a capture (measures/capture.py's
 pkt.NODE table) and a conn flow's TCP_INFO table."""
 from ..plugin import has_table
+from ..schema import Field
 
 MOD = 1 << 32
 
@@ -24,6 +25,24 @@ def check_capture(metric, key, node):
     if not has_table(metric.exp.outputs, 'pkt.' + node):
         metric.fail(key, 'no capture on %r: add a [[measure]] kind = '
                     '"capture", node = "%s"' % (node, node))
+
+
+def flow_capture_keys(flow_doc, side):
+    """KEYS of a metric on one conn flow and one capture on `side`'s node."""
+    return {
+        'flow': Field('str', flow_doc, required=True),
+        'capture': Field('str', 'node of the capture on the %s\'s side '
+                         '(default: the flow\'s client node)' % side),
+    }
+
+
+def check_flow_capture(metric):
+    """check() for flow_capture_keys(): the flow, and metric.node (the
+    `capture` key, default the flow's client node) has a capture."""
+    w = check_flow(metric)
+    metric.node = metric.item['capture'] or w.src
+    check_capture(metric, 'capture', metric.node)
+    return w
 
 
 def packets(data, node, flow):

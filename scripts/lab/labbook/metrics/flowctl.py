@@ -32,7 +32,6 @@ read_kb). Marks NAME: zero-window spans, probes.
 """
 from ..plugin import Metric, Outputs
 from ..registry import register
-from ..schema import Field
 from . import _pkt
 
 VALUES = ('zero_adv', 'probes', 'sent_beyond', 'sent_while_zero', 'resumes',
@@ -46,17 +45,10 @@ class FlowControl(Metric):
           'receive-window- against congestion-window-limited time'
     PRODUCES = 'values NAME.zero_adv, .probes, .rwnd_share, .cwnd_share, ' \
                '...; tables NAME.windows, NAME.adv, NAME.progress; marks NAME'
-    KEYS = {
-        'flow': Field('str', 'the conn flow (client sends, server reads)',
-                      required=True),
-        'capture': Field('str', 'node of the capture on the sender\'s side '
-                         '(default: the flow\'s client node)'),
-    }
+    KEYS = _pkt.flow_capture_keys('the conn flow (client sends, server reads)', 'sender')
 
     def check(self):
-        w = _pkt.check_flow(self)
-        self.node = self.item['capture'] or w.src
-        _pkt.check_capture(self, 'capture', self.node)
+        _pkt.check_flow_capture(self)
 
     def outputs(self):
         n = self.name

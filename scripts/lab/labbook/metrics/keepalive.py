@@ -28,7 +28,6 @@ peer, TCP_INFO), probes_out. Marks NAME: the silence and every probe.
 """
 from ..plugin import Metric, Outputs
 from ..registry import register
-from ..schema import Field
 from . import _pkt
 
 VALUES = ('silent_s', 'detect_s', 'expected_s', 'detect_ratio', 'probes',
@@ -42,17 +41,10 @@ class Keepalive(Metric):
           'count x intvl, probes from a capture'
     PRODUCES = 'values NAME.detect_s, .expected_s, .detect_ratio, ' \
                '.probes, ...; table NAME.timeline; marks NAME'
-    KEYS = {
-        'flow': Field('str', 'the conn flow (its client probes)',
-                      required=True),
-        'capture': Field('str', 'node of the capture on the client\'s side '
-                         '(default: the flow\'s client node)'),
-    }
+    KEYS = _pkt.flow_capture_keys('the conn flow (its client probes)', 'client')
 
     def check(self):
-        w = _pkt.check_flow(self)
-        self.node = self.item['capture'] or w.src
-        _pkt.check_capture(self, 'capture', self.node)
+        _pkt.check_flow_capture(self)
 
     def outputs(self):
         return Outputs(values=[self.name + '.' + v for v in VALUES],

@@ -26,7 +26,7 @@ p.none.ok.percent; marks NAME: one span per phase.
 Value NAME.ratio = (num - subtract) / (den - subtract); left out when the
 denominator is not above zero.
 """
-from ..plugin import Metric, Outputs, has_table, has_value
+from ..plugin import Metric, Outputs, check_column, has_value
 from ..registry import register
 from ..schema import Field
 from .. import units
@@ -118,14 +118,7 @@ class Phases(Metric):
                 table, col, how = parse_stat(ref)
             except ValueError as e:
                 self.fail('stats', str(e))
-            outs = self.exp.outputs
-            if not has_table(outs, table):
-                self.fail('stats', '%r: no table %r (tables: %s)' % (
-                    ref, table, ', '.join(sorted(outs.tables)) or 'none'))
-            cols = outs.tables.get(table)
-            if cols is not None and col not in cols:
-                self.fail('stats', '%r: table %s has no column %r (columns: '
-                          '%s)' % (ref, table, col, ', '.join(cols)))
+            check_column(self, 'stats', ref, table, col)
             self.refs.append((table, col, how))
 
     def outputs(self):

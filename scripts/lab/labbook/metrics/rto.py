@@ -41,7 +41,6 @@ TCP_INFO RTO). Marks NAME: the retransmissions, the wait.
 """
 from ..plugin import Metric, Outputs
 from ..registry import register
-from ..schema import Field
 from . import _pkt
 
 VALUES = ('count', 'first_ms', 'armed_ms', 'srtt_ms', 'rttvar_ms',
@@ -61,17 +60,10 @@ class RtoBackoff(Metric):
                '.armed_over_formula, ' \
                '.first_over_formula, .ratio_min, .ratio_max, ...; tables ' \
                'NAME.timeouts, NAME.rto; marks NAME'
-    KEYS = {
-        'flow': Field('str', 'the conn flow (its client sends)',
-                      required=True),
-        'capture': Field('str', 'node of the capture on the sender\'s side '
-                         '(default: the flow\'s client node)'),
-    }
+    KEYS = _pkt.flow_capture_keys('the conn flow (its client sends)', 'sender')
 
     def check(self):
-        w = _pkt.check_flow(self)
-        self.node = self.item['capture'] or w.src
-        _pkt.check_capture(self, 'capture', self.node)
+        _pkt.check_flow_capture(self)
 
     def outputs(self):
         n = self.name

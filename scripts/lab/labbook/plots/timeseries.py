@@ -17,7 +17,7 @@
 A series whose table is missing or empty in the run is drawn as nothing
 and the plot says so in its legend ("(no data)").
 """
-from ..plugin import Plot, has_mark, has_table
+from ..plugin import Plot, check_column, has_mark
 from ..registry import register
 from ..schema import Field
 from .. import svg
@@ -75,13 +75,7 @@ class TimeSeries(Plot):
             table, col = parse_ref(ref)
             if not table or not col:
                 self.fail('series', '%r: write TABLE:COLUMN' % ref)
-            if not has_table(outs, table):
-                self.fail('series', '%r: no table %r (tables: %s)' % (
-                    ref, table, ', '.join(sorted(outs.tables)) or 'none'))
-            cols = outs.tables.get(table)
-            if cols is not None and col not in cols:
-                self.fail('series', '%r: table %s has no column %r (columns: '
-                          '%s)' % (ref, table, col, ', '.join(cols)))
+            check_column(self, 'series', ref, table, col)
         for k in ('labels', 'styles'):
             if it[k] is not None and len(it[k]) != len(it['series']):
                 self.fail(k, 'one per series (%d)' % len(it['series']))

@@ -36,6 +36,31 @@ def up(net, node, dev, addr, offload):
     net.run([net.ip, 'link', 'set', dev, 'up'], node)
 
 
+def wire(net, p, links):
+    """The veth pairs `links`, [(a, adev, a_cidr, b, bdev, b_cidr)], with
+    the path's MTU: first every pair, then each pair's a end and b end
+    get their address (offload as the path says) and go up."""
+    for a, adev, _, b, bdev, _ in links:
+        veth(net, a, adev, b, bdev, p['mtu'])
+    for a, adev, a_cidr, b, bdev, b_cidr in links:
+        up(net, a, adev, a_cidr, p['offload'])
+        up(net, b, bdev, b_cidr, p['offload'])
+
+
+def default_routes(net, gateways):
+    """A default route on each node: gateways = [(node, gateway)]."""
+    for node, gw in gateways:
+        net.run([net.ip, 'route', 'add', 'default', 'via', gw], node)
+
+
+class Shaped:
+    """Mix-in for a topology whose build() set self.shaper (a Shaper):
+    [[event]] path changes go to it."""
+
+    def path_change(self, ctx, direction, change):
+        self.shaper.path_change(direction, change)
+
+
 def _ms(s):
     return '%gms' % round(s * 1000, 3)
 

@@ -43,7 +43,7 @@ def _mtu(doc):
 
 
 @register('topology', 'chain')
-class Chain(Topology):
+class Chain(_link.Shaped, Topology):
     DOC = ('sender -- router1 -- router2 -- receiver, an MTU per link (a '
            'narrow middle for path MTU discovery), optional MSS clamping '
            'on router1; the path is emulated as on the dumbbell')
@@ -120,9 +120,6 @@ class Chain(Topology):
                 'forward priority mangle;\n%s }\n}\n' %
                 ''.join('  %s\n' % r for r in rules))
         net.run([netns.tool('nft'), '-f', '-'], 'router1', input=text)
-
-    def path_change(self, ctx, direction, change):
-        self.shaper.path_change(direction, change)
 
     def diagram(self):
         # The page draws three boxes in a row well; the two routers share

@@ -16,7 +16,7 @@ ADDR = {'sender': '10.0.3.1', 'router': '10.0.4.1', 'receiver': '10.0.4.2'}
 
 
 @register('topology', 'dumbbell')
-class Dumbbell(Topology):
+class Dumbbell(_link.Shaped, Topology):
     DOC = ('sender -- router -- receiver; the path (rate, delay, loss, '
            'buffer) is emulated on the router, forward = sender to receiver')
     KEYS = {}
@@ -34,14 +34,11 @@ class Dumbbell(Topology):
         net, p = ctx.net, self.exp.path
         for n in self.nodes():
             net.add(n)
-        _link.veth(net, 'sender', 's0', 'router', 'r0', p['mtu'])
-        _link.veth(net, 'router', 'r1', 'receiver', 'd0', p['mtu'])
-        _link.up(net, 'sender', 's0', '10.0.3.1/24', p['offload'])
-        _link.up(net, 'router', 'r0', '10.0.3.2/24', p['offload'])
-        _link.up(net, 'router', 'r1', '10.0.4.1/24', p['offload'])
-        _link.up(net, 'receiver', 'd0', '10.0.4.2/24', p['offload'])
-        net.run([net.ip, 'route', 'add', 'default', 'via', '10.0.3.2'], 'sender')
-        net.run([net.ip, 'route', 'add', 'default', 'via', '10.0.4.1'], 'receiver')
+        _link.wire(net, p, [
+            ('sender', 's0', '10.0.3.1/24', 'router', 'r0', '10.0.3.2/24'),
+            ('router', 'r1', '10.0.4.1/24', 'receiver', 'd0', '10.0.4.2/24')])
+        _link.default_routes(net, [('sender', '10.0.3.2'),
+                                   ('receiver', '10.0.4.1')])
         net.sysctl('router', 'net.ipv4.ip_forward', '1')
         if p.get('sender_qdisc'):
             net.run([net.tc, 'qdisc', 'replace', 'dev', 's0', 'root',
@@ -49,9 +46,6 @@ class Dumbbell(Topology):
         self.shaper = _link.Shaper(net, p['mtu'], self.exp.events)
         self.shaper.add('forward', 'router', 'r1', p['forward'])
         self.shaper.add('reverse', 'router', 'r0', p['reverse'])
-
-    def path_change(self, ctx, direction, change):
-        self.shaper.path_change(direction, change)
 
     def diagram(self):
         p = self.exp.path

@@ -18,7 +18,7 @@ ADDR = {'attacker': '10.0.1.2', 'client': '10.0.2.2', 'router': '10.0.4.1',
 
 
 @register('topology', 'flood')
-class Flood(Topology):
+class Flood(_link.Shaped, Topology):
     DOC = ('attacker + client -> router -> server, for floods; the path is '
            'emulated on the router')
     KEYS = {}
@@ -36,27 +36,19 @@ class Flood(Topology):
         for n in self.nodes():
             net.add(n)
         self.shaper = _link.Shaper(net, p['mtu'], self.exp.events)
-        _link.veth(net, 'attacker', 'a0', 'router', 'ra', p['mtu'])
-        _link.veth(net, 'client', 'c0', 'router', 'rc', p['mtu'])
-        _link.veth(net, 'router', 'r1', 'server', 'd0', p['mtu'])
-        _link.up(net, 'attacker', 'a0', '10.0.1.2/24', p['offload'])
-        _link.up(net, 'router', 'ra', '10.0.1.1/24', p['offload'])
-        _link.up(net, 'client', 'c0', '10.0.2.2/24', p['offload'])
-        _link.up(net, 'router', 'rc', '10.0.2.1/24', p['offload'])
-        _link.up(net, 'router', 'r1', '10.0.4.1/24', p['offload'])
-        _link.up(net, 'server', 'd0', '10.0.4.2/24', p['offload'])
-        net.run([net.ip, 'route', 'add', 'default', 'via', '10.0.1.1'], 'attacker')
-        net.run([net.ip, 'route', 'add', 'default', 'via', '10.0.2.1'], 'client')
-        net.run([net.ip, 'route', 'add', 'default', 'via', '10.0.4.1'], 'server')
+        _link.wire(net, p, [
+            ('attacker', 'a0', '10.0.1.2/24', 'router', 'ra', '10.0.1.1/24'),
+            ('client', 'c0', '10.0.2.2/24', 'router', 'rc', '10.0.2.1/24'),
+            ('router', 'r1', '10.0.4.1/24', 'server', 'd0', '10.0.4.2/24')])
+        _link.default_routes(net, [('attacker', '10.0.1.1'),
+                                   ('client', '10.0.2.1'),
+                                   ('server', '10.0.4.1')])
         net.sysctl('router', 'net.ipv4.ip_forward', '1')
         for k in ('all', 'default', 'ra', 'rc', 'r1'):
             net.sysctl('router', 'net.ipv4.conf.%s.rp_filter' % k, '0')
         self.shaper.add('forward', 'router', 'r1', p['forward'])
         self.shaper.add('reverse', 'router', 'ra', p['reverse'])
         self.shaper.add('reverse', 'router', 'rc', p['reverse'])
-
-    def path_change(self, ctx, direction, change):
-        self.shaper.path_change(direction, change)
 
     def diagram(self):
         p = self.exp.path

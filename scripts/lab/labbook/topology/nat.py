@@ -17,7 +17,7 @@ from . import _link
 
 
 @register('topology', 'nat')
-class Nat(Topology):
+class Nat(_link.Shaped, Topology):
     DOC = ('clients behind a NAT router (masquerade) and one server; the '
            'path is emulated on the router')
     KEYS = {'clients': Field('int', 'number of client namespaces, named '
@@ -42,17 +42,14 @@ class Nat(Topology):
         for n in self.nodes():
             net.add(n)
         self.shaper = _link.Shaper(net, p['mtu'], self.exp.events)
-        _link.veth(net, 'nat', 'wan0', 'server', 'd0', p['mtu'])
-        _link.up(net, 'nat', 'wan0', '10.0.4.1/24', p['offload'])
-        _link.up(net, 'server', 'd0', '10.0.4.2/24', p['offload'])
-        net.run([net.ip, 'route', 'add', 'default', 'via', '10.0.4.1'], 'server')
+        _link.wire(net, p, [('nat', 'wan0', '10.0.4.1/24',
+                             'server', 'd0', '10.0.4.2/24')])
+        _link.default_routes(net, [('server', '10.0.4.1')])
         for i in range(1, self.item['clients'] + 1):
             c = 'client%d' % i
-            _link.veth(net, c, 'c0', 'nat', 'lan%d' % i, p['mtu'])
-            _link.up(net, c, 'c0', '192.168.%d.2/24' % i, p['offload'])
-            _link.up(net, 'nat', 'lan%d' % i, '192.168.%d.1/24' % i, p['offload'])
-            net.run([net.ip, 'route', 'add', 'default', 'via',
-                     '192.168.%d.1' % i], c)
+            _link.wire(net, p, [(c, 'c0', '192.168.%d.2/24' % i,
+                                 'nat', 'lan%d' % i, '192.168.%d.1/24' % i)])
+            _link.default_routes(net, [(c, '192.168.%d.1' % i)])
             self.shaper.add('reverse', 'nat', 'lan%d' % i, p['reverse'])
         net.sysctl('nat', 'net.ipv4.ip_forward', '1')
         net.run([netns.tool('nft'), '-f', '-'], 'nat', input=
@@ -60,9 +57,6 @@ class Nat(Topology):
                 ' chain post { type nat hook postrouting priority 100; '
                 'oifname "wan0" masquerade; }\n}\n')
         self.shaper.add('forward', 'nat', 'wan0', p['forward'])
-
-    def path_change(self, ctx, direction, change):
-        self.shaper.path_change(direction, change)
 
     def diagram(self):
         p = self.exp.path

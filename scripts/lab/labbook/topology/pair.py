@@ -18,7 +18,7 @@ ADDR = {'client': '10.0.1.1', 'server': '10.0.1.2'}
 
 
 @register('topology', 'pair')
-class Pair(Topology):
+class Pair(_link.Shaped, Topology):
     DOC = ('client -- server on one veth, no router: what a feature costs '
            'the two ends')
     KEYS = {}
@@ -35,15 +35,11 @@ class Pair(Topology):
         net, p = ctx.net, self.exp.path
         for n in self.nodes():
             net.add(n)
-        _link.veth(net, 'client', 'c0', 'server', 's0', p['mtu'])
-        _link.up(net, 'client', 'c0', ADDR['client'] + '/24', p['offload'])
-        _link.up(net, 'server', 's0', ADDR['server'] + '/24', p['offload'])
+        _link.wire(net, p, [('client', 'c0', ADDR['client'] + '/24',
+                             'server', 's0', ADDR['server'] + '/24')])
         self.shaper = _link.Shaper(net, p['mtu'], self.exp.events)
         self.shaper.add('forward', 'client', 'c0', p['forward'])
         self.shaper.add('reverse', 'server', 's0', p['reverse'])
-
-    def path_change(self, ctx, direction, change):
-        self.shaper.path_change(direction, change)
 
     def diagram(self):
         p = self.exp.path

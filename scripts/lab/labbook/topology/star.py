@@ -19,7 +19,7 @@ from . import _link
 
 
 @register('topology', 'star')
-class Star(Topology):
+class Star(_link.Shaped, Topology):
     DOC = ('clients client1..N and servers server1..M around one router (no '
            'NAT): a namespace, and sysctls, per client and per server')
     KEYS = {
@@ -57,19 +57,14 @@ class Star(Topology):
             for i, n in enumerate(names, 1):
                 own = 'c0' if side == '1' else 's0'
                 rdev = '%s%d' % (dev, i)
-                _link.veth(net, n, own, 'router', rdev, p['mtu'])
-                _link.up(net, n, own, '10.%s.%d.2/24' % (side, i), p['offload'])
-                _link.up(net, 'router', rdev, '10.%s.%d.1/24' % (side, i),
-                         p['offload'])
-                net.run([net.ip, 'route', 'add', 'default', 'via',
-                         '10.%s.%d.1' % (side, i)], n)
+                _link.wire(net, p, [(n, own, '10.%s.%d.2/24' % (side, i),
+                                     'router', rdev,
+                                     '10.%s.%d.1/24' % (side, i))])
+                _link.default_routes(net, [(n, '10.%s.%d.1' % (side, i))])
                 self.shaper.add('reverse' if side == '1' else 'forward',
                                 'router', rdev,
                                 p['reverse'] if side == '1' else p['forward'])
         net.sysctl('router', 'net.ipv4.ip_forward', '1')
-
-    def path_change(self, ctx, direction, change):
-        self.shaper.path_change(direction, change)
 
     def diagram(self):
         p = self.exp.path

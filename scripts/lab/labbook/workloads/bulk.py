@@ -33,6 +33,7 @@ import time
 
 from ..plugin import Outputs, Workload
 from ..registry import register
+from . import _common
 from ..schema import Field
 from .. import sysctl as lab_sysctl
 
@@ -64,7 +65,7 @@ def cc_path(algo, knob):
 
 
 @register('workload', 'bulk')
-class Bulk(Workload):
+class Bulk(_common.StdinStart, Workload):
     DOC = 'one bulk TCP transfer, measured from the sender\'s TCP_INFO'
     PRODUCES = ('values flow.NAME.goodput_mbit, .retrans, .ss_exit_s, '
                 '.ss_retrans, .rtt_p95_ms, .bytes_acked, .duration_s, '
@@ -108,11 +109,7 @@ class Bulk(Workload):
                 lo, hi = lab_sysctl.LAB_SYSCTLS[k]
                 if not lo <= v <= hi:
                     self.fail('cc.' + k, '%r outside %d..%d' % (v, lo, hi))
-        idx = self.exp.workloads.index(self) if self in self.exp.workloads else 0
-        self.port = it['port'] or 5001 + idx
-        for o in self.exp.workloads:
-            if o is not self and getattr(o, 'port', None) == self.port:
-                self.fail('port', 'port %d used by two flows' % self.port)
+        _common.assign_port(self, 5001, per_dst=False)
 
     def outputs(self):
         n = 'flow.' + self.name
@@ -178,26 +175,14 @@ class Bulk(Workload):
                                   foreground=True, errfile=self.raw + '.err')
         ctx.wait_ready(self.proc, 'flow %s: sender' % self.name)
 
-    def start(self, ctx, t0):
-        self.t0 = t0
-        self.proc.stdin.write('%.6f\n' % (t0 + self.item['start']))
-        self.proc.stdin.close()
-
     def finish(self, ctx, deadline):
         try:
-            self.proc.wait(max(1.0, deadline - time.monotonic()))
-        except Exception:
-            self.proc.kill()
-            self.proc.wait()
-            raise RuntimeError('flow %s: sender still running at the '
-                               'deadline' % self.name)
+            _common.wait_deadline(self, self.proc, deadline, 'sender')
         finally:
             for p, v in self.restore:
                 with open(p, 'w') as f:
                     f.write(v)
-        if self.proc.returncode != 0:
-            raise RuntimeError('flow %s: sender exit %d: %s' % (
-                self.name, self.proc.returncode, ctx.net.errors(self.proc)))
+        _common.check_exit(ctx, self, self.proc, 'sender')
         with open(self.raw + '.json') as f:
             r = json.load(f)
         n = 'flow.' + self.name
@@ -282,18 +267,8 @@ def _send(args):
         s.setsockopt(socket.IPPROTO_TCP, TCP_CONGESTION, args.algo.encode())
     if args.sndbuf:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, args.sndbuf)
-    start_at = args.start_at
-    if start_at == 'stdin':
-        # Up and waiting: the engine sends the start time once every
-        # agent of the experiment is ready.
-        print('ready', flush=True)
-        line = sys.stdin.readline()
-        if not line:
-            return
-        start_at = line
-    delay = float(start_at or 0) - time.monotonic()
-    if delay > 0:
-        time.sleep(delay)
+    if not _common.sleep_until(args.start_at):
+        return
     # The knobs now, not at launch: every sender is launched before t0,
     # and a later flow's values must not land before an earlier one
     # connects (the algorithm reads them when the connection starts).

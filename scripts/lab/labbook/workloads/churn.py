@@ -44,7 +44,8 @@ VALUES = ('completed', 'eaddrnotavail', 'other_failures', 'conn_per_s',
 
 
 @register('workload', 'churn')
-class Churn(Workload):
+class Churn(_common.StdinStart, Workload):
+    KEEP_STDIN = True           # its stdin is left open, as it always was
     DOC = ('short connections as fast as they go (or at a rate), the client '
            'closing first; counts EADDRNOTAVAIL')
     PRODUCES = ('values flow.NAME.' + ', .'.join(VALUES) + '; table flow.NAME')
@@ -95,10 +96,6 @@ class Churn(Workload):
                                   display=show, foreground=True,
                                   errfile=self.raw + '.err')
         ctx.wait_ready(self.proc, 'flow %s' % self.name)
-
-    def start(self, ctx, t0):
-        self.t0 = t0
-        _common.send_start(self.proc, t0 + self.item['start'])
 
     def finish(self, ctx, deadline):
         _common.wait_agent(ctx, self, self.proc, deadline)

@@ -45,6 +45,8 @@ import time
 
 from ..plugin import Outputs, Workload
 from ..registry import register
+from . import _common
+from ..measures import _agent
 from ..schema import Field, SpecError, validate
 
 TCP_INFO, TCP_CONGESTION, TCP_USER_TIMEOUT = 11, 13, 18
@@ -141,7 +143,7 @@ def info_row(t, i, app_bytes):
 
 
 @register('workload', 'conn')
-class Conn(Workload):
+class Conn(_common.StdinStart, Workload):
     DOC = ('one TCP connection between two small applications: socket '
            'options (keepalive, user timeout, buffers), how each side '
            'writes and how the server reads; TCP_INFO of both ends')
@@ -241,11 +243,7 @@ class Conn(Workload):
                     self.fail(k, 'only with server_read = "paced"')
         if it['user_timeout'] is not None and it['user_timeout'] < 0.001:
             self.fail('user_timeout', 'at least 1 ms')
-        idx = self.exp.workloads.index(self) if self in self.exp.workloads else 0
-        self.port = it['port'] or 5001 + idx
-        for o in self.exp.workloads:
-            if o is not self and getattr(o, 'port', None) == self.port:
-                self.fail('port', 'port %d used by two flows' % self.port)
+        _common.assign_port(self, 5001, per_dst=False)
 
     def outputs(self):
         n = 'flow.' + self.name
@@ -328,31 +326,12 @@ class Conn(Workload):
                                   foreground=True, errfile=self.raw + '.err')
         ctx.wait_ready(self.proc, 'flow %s: client' % self.name)
 
-    def start(self, ctx, t0):
-        self.t0 = t0
-        self.proc.stdin.write('%.6f\n' % (t0 + self.item['start']))
-        self.proc.stdin.close()
-
     def finish(self, ctx, deadline):
-        try:
-            self.proc.wait(max(1.0, deadline - time.monotonic()))
-        except Exception:
-            self.proc.kill()
-            self.proc.wait()
-            raise RuntimeError('flow %s: client still running at the '
-                               'deadline' % self.name)
+        _common.wait_deadline(self, self.proc, deadline, 'client')
         # The server has no end of its own (it may be reading slowly, or
         # talking into a black hole): stop it now, it writes its samples.
-        if self.server.poll() is None:
-            self.server.send_signal(signal.SIGTERM)
-        try:
-            self.server.wait(10)
-        except Exception:
-            self.server.kill()
-            self.server.wait()
-        if self.proc.returncode != 0:
-            raise RuntimeError('flow %s: client exit %d: %s' % (
-                self.name, self.proc.returncode, ctx.net.errors(self.proc)))
+        _agent.stop(self.server, 10)
+        _common.check_exit(ctx, self, self.proc, 'client')
         with open(self.raw + '.json') as f:
             c = json.load(f)
         try:
@@ -559,16 +538,8 @@ def _client(a):
                 s.setsockopt(socket.IPPROTO_TCP, opt, v)
     if a.user_timeout_ms is not None:
         s.setsockopt(socket.IPPROTO_TCP, TCP_USER_TIMEOUT, a.user_timeout_ms)
-    start_at = a.start_at
-    if start_at == 'stdin':
-        print('ready', flush=True)
-        line = sys.stdin.readline()
-        if not line:
-            return
-        start_at = line
-    delay = float(start_at or 0) - time.monotonic()
-    if delay > 0:
-        time.sleep(delay)
+    if not _common.sleep_until(a.start_at):
+        return
     side = _Side()
     s.settimeout(10)
     s.connect((a.dst, a.port))

@@ -43,7 +43,6 @@ of the connections started in that second.
 """
 import errno
 import json
-import os
 import select
 import selectors
 import signal
@@ -57,6 +56,8 @@ from ..plugin import Outputs, Workload
 from ..registry import register
 from ..schema import Field
 from .. import units
+from . import _common
+from ..measures import _agent
 
 TCP_INFO = 11
 CONNECT_COLUMNS = ['t', 'port', 'ok', 'connect_ms', 'reply_ms', 'syn_retrans',
@@ -96,13 +97,8 @@ def _times(v):
     return out
 
 
-def _wait_stdin_t0(proc, t0, start):
-    proc.stdin.write('%.6f\n' % (t0 + start))
-    proc.stdin.close()
-
-
 @register('workload', 'listener')
-class Listener(Workload):
+class Listener(_common.StdinStart, Workload):
     DOC = ('a TCP server that echoes and may stop calling accept() for a '
            'while; up until every other flow has ended')
     PRODUCES = 'value flow.NAME.accepted; table flow.NAME (t, accepted)'
@@ -165,10 +161,6 @@ class Listener(Workload):
                                   errfile=self.raw + '.err')
         ctx.wait_ready(self.proc, 'flow %s: listener' % self.name)
 
-    def start(self, ctx, t0):
-        self.t0 = t0
-        _wait_stdin_t0(self.proc, t0, self.item['start'])
-
     def finish(self, ctx, deadline):
         # Up until the others are done: their connections end here.
         for w in self.exp.workloads:
@@ -184,13 +176,7 @@ class Listener(Workload):
             left = self.t0 + self.end_time() - time.monotonic()
             if left > 0:
                 time.sleep(min(left, max(0.0, deadline - time.monotonic())))
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(10)
-        except Exception:
-            self.proc.kill()
-            self.proc.wait()
+        if not _agent.stop(self.proc, 10):
             raise RuntimeError('flow %s: the listener did not stop' % self.name)
         try:
             with open(self.raw + '.json') as f:
@@ -209,7 +195,7 @@ class Listener(Workload):
 
 
 @register('workload', 'connect')
-class Connect(Workload):
+class Connect(_common.StdinStart, Workload):
     DOC = ('short connections at a steady pace, each timed: connect time, '
            'reply time, success within a timeout')
     PRODUCES = ('values flow.NAME.attempts, .ok, .failed, .success_pct, '
@@ -268,21 +254,9 @@ class Connect(Workload):
             display=show, errfile=self.raw + '.err')
         ctx.wait_ready(self.proc, 'flow %s: clients' % self.name)
 
-    def start(self, ctx, t0):
-        self.t0 = t0
-        _wait_stdin_t0(self.proc, t0, self.item['start'])
-
     def finish(self, ctx, deadline):
-        try:
-            self.proc.wait(max(1.0, deadline - time.monotonic()))
-        except Exception:
-            self.proc.kill()
-            self.proc.wait()
-            raise RuntimeError('flow %s: clients still running at the '
-                               'deadline' % self.name)
-        if self.proc.returncode != 0:
-            raise RuntimeError('flow %s: client exit %d: %s' % (
-                self.name, self.proc.returncode, ctx.net.errors(self.proc)))
+        _common.wait_deadline(self, self.proc, deadline, 'clients')
+        _common.check_exit(ctx, self, self.proc, 'client')
         with open(self.raw + '.json') as f:
             r = json.load(f)
         n = 'flow.' + self.name

@@ -40,10 +40,9 @@ import threading
 from ..plugin import Outputs, Workload
 from ..registry import register
 from ..schema import Field
-from .. import netns
+from . import _common
+from ._common import route_get
 
-LAB_DIR = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
 VALUES = ('rate', 'asked', 'sent', 'xmit_drops', 'lost_tokens', 'offered_pps',
           'achieved_pps', 'kept_up', 'duration_s', 'max_late_us', 'cpu_s',
           'runq_wait_s', 'start_s', 'target_rx_packets', 'target_rx_pps')
@@ -52,30 +51,7 @@ VALUES = ('rate', 'asked', 'sent', 'xmit_drops', 'lost_tokens', 'offered_pps',
 def generator():
     """tcplab-flood: installed (the VM's /usr/bin), or built in the tree
     (make -C scripts/tools) for runs on a development host."""
-    try:
-        return netns.tool('tcplab-flood')
-    except netns.ToolMissing:
-        p = os.path.join(os.path.dirname(LAB_DIR), 'tools',
-                         'tcplab-flood')
-        if os.access(p, os.X_OK):
-            return p
-        raise netns.ToolMissing('tcplab-flood not found: not installed, and '
-                                'not built in %s (make -C scripts/tools)' %
-                                os.path.dirname(p)) from None
-
-
-def route_get(net, node, addr):
-    """(via, dev) of NODE's route to ADDR, or None if it has none."""
-    p = net.run([net.ip, '-o', 'route', 'get', addr], node, check=False,
-                record=False)
-    if p.returncode != 0:
-        return None
-    w = p.stdout.split()
-    via = w[w.index('via') + 1] if 'via' in w else None
-    dev = w[w.index('dev') + 1] if 'dev' in w else None
-    if w and w[0] in ('blackhole', 'unreachable', 'prohibit'):
-        return None
-    return via, dev
+    return _common.tree_tool('tcplab-flood', explain=True)
 
 
 def rx_packets(net, node, dev):
@@ -87,7 +63,7 @@ def rx_packets(net, node, dev):
 
 
 @register('workload', 'flood')
-class Flood(Workload):
+class Flood(_common.StdinStart, Workload):
     DOC = ('SYNs or bogus ACKs at a fixed rate from random spoofed sources '
            '(tcplab-flood)')
     PRODUCES = ('values flow.NAME.rate, .asked, .sent, .offered_pps, '
@@ -149,11 +125,7 @@ class Flood(Workload):
         """The interface to send on, and the answers' way back."""
         net = ctx.net
         dst = self.exp.topology.address(self.dst)
-        r = route_get(net, self.src, dst)
-        if r is None or r[1] is None:
-            raise RuntimeError('flow %s: %s has no route to %s' %
-                               (self.name, self.src, dst))
-        self.dev = r[1]
+        self.dev = _common.out_dev(self, net, dst)
         probe = str(next(self.prefix.hosts()))
         back = route_get(net, self.dst, probe)
         if back is None:
@@ -167,22 +139,15 @@ class Flood(Workload):
                                    self.name, self.dst, self.prefix, back[1]))
         self.target_dev = back[1]
         # The neighbour: whichever node holds the gateway's address.
-        gw = back[0]
-        for n in self.exp.topology.nodes():
-            if n == self.dst:
-                continue
-            out = net.run([net.ip, '-o', '-4', 'addr', 'show'], n,
-                          record=False).stdout
-            if ' %s/' % gw not in out:
-                continue
-            if route_get(net, n, probe) is None and not net.run(
-                    [net.ip, 'route', 'show', 'exact', str(self.prefix)], n,
-                    record=False).stdout.strip():
-                net.commands.append('# flow %s: answers to the spoofed '
-                                    'sources end at %s' % (self.name, n))
-                net.run([net.ip, 'route', 'add', 'blackhole',
-                         str(self.prefix)], n)
-            break
+        n = _common.node_with_addr(net, self.exp.topology.nodes(), back[0],
+                                   skip=self.dst)
+        if n is not None and route_get(net, n, probe) is None and \
+           not net.run([net.ip, 'route', 'show', 'exact', str(self.prefix)],
+                       n, record=False).stdout.strip():
+            net.commands.append('# flow %s: answers to the spoofed '
+                                'sources end at %s' % (self.name, n))
+            net.run([net.ip, 'route', 'add', 'blackhole',
+                     str(self.prefix)], n)
 
     def prepare(self, ctx):
         it = self.item
@@ -215,9 +180,7 @@ class Flood(Workload):
         ctx.wait_ready(self.proc, 'flow %s: flood' % self.name)
 
     def start(self, ctx, t0):
-        self.t0 = t0
-        self.proc.stdin.write('%.6f\n' % (t0 + self.item['start']))
-        self.proc.stdin.close()
+        super().start(ctx, t0)
         # What reaches the target's interface: read as the flood starts.
         self.rx = {}
         self.rx_thread = threading.Thread(target=self._rx_start, args=(ctx,),
@@ -235,13 +198,8 @@ class Flood(Workload):
             self.rx['error'] = str(e)
 
     def finish(self, ctx, deadline):
-        try:
-            self.proc.wait(max(1.0, deadline - time.monotonic()))
-        except Exception:
-            self.proc.kill()
-            self.proc.wait()
-            raise RuntimeError('flow %s: the flood still ran at the deadline'
-                               % self.name)
+        _common.wait_deadline(self, self.proc, deadline,
+                              late='the flood still ran at the deadline')
         end = time.monotonic()
         rx_end = rx_packets(ctx.net, self.dst, self.target_dev)
         self.rx_thread.join(5)
@@ -303,16 +261,8 @@ def main(argv):
     cmd = a.cmd[1:] if a.cmd[:1] == ['--'] else a.cmd
     if not cmd:
         ap.error('no command after --')
-    start_at = a.start_at
-    if start_at == 'stdin':
-        print('ready', flush=True)
-        line = sys.stdin.readline()
-        if not line:
-            return 1
-        start_at = line
-    delay = float(start_at or 0) - time.monotonic()
-    if delay > 0:
-        time.sleep(delay)
+    if not _common.sleep_until(a.start_at):
+        return 1
     fd = os.open(a.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.write(fd, (json.dumps({'started_at': time.monotonic()}) + '\n').encode())
     os.dup2(fd, 1)

@@ -76,9 +76,10 @@ from ..plugin import Outputs, Workload
 from ..registry import register
 from ..schema import Field
 from .. import netns
+from . import _common
+from ._common import route_get
+from ..measures import cpu
 
-LAB_DIR = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
 COLUMNS = ['step', 'rate', 't', 'window_s', 'sent', 'offered_pps', 'kept_up',
            'gen_runq_wait_s', 'reached_pps', 'reached_ratio', 'taken_pps',
            'backlog_drop_pps', 'answered_pps', 'answered_share', 'cpu_util',
@@ -110,26 +111,7 @@ SYNPROXY = """table inet lab_synproxy {
 
 def generator():
     """tcplab-flood: the VM's /usr/bin, or built in the tree."""
-    try:
-        return netns.tool('tcplab-flood')
-    except netns.ToolMissing:
-        p = os.path.join(os.path.dirname(LAB_DIR), 'tools', 'tcplab-flood')
-        if os.access(p, os.X_OK):
-            return p
-        raise
-
-
-def route_get(net, node, addr):
-    """(via, dev) of NODE's route to ADDR, or None."""
-    p = net.run([net.ip, '-o', 'route', 'get', addr], node, check=False,
-                record=False)
-    if p.returncode != 0:
-        return None
-    w = p.stdout.split()
-    if w and w[0] in ('blackhole', 'unreachable', 'prohibit'):
-        return None
-    return (w[w.index('via') + 1] if 'via' in w else None,
-            w[w.index('dev') + 1] if 'dev' in w else None)
+    return _common.tree_tool('tcplab-flood')
 
 
 # ------------------------------------------------------- counter reading
@@ -137,16 +119,9 @@ def route_get(net, node, addr):
 def read_stat():
     """/proc/stat: cpu index -> (busy, softirq, total) in clock ticks."""
     out = {}
-    with open('/proc/stat') as f:
-        for line in f:
-            if not line.startswith('cpu') or line.startswith('cpu '):
-                continue
-            p = line.split()
-            v = [int(x) for x in p[1:]]
-            v += [0] * (10 - len(v))
-            user, nice, system, idle, iowait, irq, softirq, steal = v[:8]
-            busy = user + nice + system + irq + softirq + steal
-            out[int(p[0][3:])] = (busy, softirq, busy + idle + iowait)
+    for c, (user, system, idle, irq, softirq, steal) in cpu.read_stat().items():
+        busy = user + system + irq + softirq + steal
+        out[c] = (busy, softirq, busy + idle)
     return out
 
 
@@ -315,11 +290,7 @@ class FloodSteps(Workload):
         net = ctx.net
         topo = self.exp.topology
         dst = topo.address(self.dst)
-        r = route_get(net, self.src, dst)
-        if r is None or r[1] is None:
-            raise RuntimeError('flow %s: %s has no route to %s' %
-                               (self.name, self.src, dst))
-        self.dev = r[1]
+        self.dev = _common.out_dev(self, net, dst)
         probe = str(next(self.prefix.hosts()))
         back = route_get(net, self.dst, probe)
         if back is None or back[0] is None:
@@ -327,20 +298,15 @@ class FloodSteps(Workload):
                                'neighbour' % (self.name, self.dst, self.prefix))
         self.server_dev = back[1]
         # The neighbour holding the gateway drops the answers (blackhole).
-        for n in topo.nodes():
-            if n == self.dst:
-                continue
-            out = net.run([net.ip, '-o', '-4', 'addr', 'show'], n,
-                          record=False).stdout
-            if ' %s/' % back[0] in out:
-                if route_get(net, n, probe) is not None or \
-                   not net.run([net.ip, 'route', 'show', 'exact',
-                                str(self.prefix)], n, record=False).stdout.strip():
-                    net.commands.append('# flow %s: answers to the spoofed '
-                                        'sources end at %s' % (self.name, n))
-                    net.run([net.ip, 'route', 'replace', 'blackhole',
-                             str(self.prefix)], n)
-                break
+        n = _common.node_with_addr(net, topo.nodes(), back[0], skip=self.dst)
+        if n is not None and (
+                route_get(net, n, probe) is not None or
+                not net.run([net.ip, 'route', 'show', 'exact',
+                             str(self.prefix)], n, record=False).stdout.strip()):
+            net.commands.append('# flow %s: answers to the spoofed '
+                                'sources end at %s' % (self.name, n))
+            net.run([net.ip, 'route', 'replace', 'blackhole',
+                     str(self.prefix)], n)
         c = route_get(net, self.cnode, dst)
         if c is None or c[1] is None:
             raise RuntimeError('flow %s: %s has no route to %s' %

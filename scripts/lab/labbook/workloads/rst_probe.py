@@ -54,7 +54,8 @@ OFFSETS = {'exact': 0, 'in_window': 1000, 'out_of_window': 1 << 30}
 
 
 @register('workload', 'rst_probe')
-class RstProbe(Workload):
+class RstProbe(_common.StdinStart, Workload):
+    KEEP_STDIN = True           # its stdin is left open, as it always was
     DOC = ('crafted RSTs (scapy) at a TIME_WAIT or established socket, '
            'exact, in window or out of it; did it survive?')
     PRODUCES = ('values flow.NAME.OFFSET.ended, flow.NAME.OFFSET.acks; '
@@ -113,10 +114,6 @@ class RstProbe(Workload):
             display=argv[:-2], errfile=self.raw + '.err')
         ctx.wait_ready(self.proc, 'flow %s' % self.name, timeout=60)
 
-    def start(self, ctx, t0):
-        self.t0 = t0
-        _common.send_start(self.proc, t0 + self.item['start'])
-
     def finish(self, ctx, deadline):
         _common.wait_agent(ctx, self, self.proc, deadline)
         r = _common.load(self.raw + '.json')
@@ -139,12 +136,19 @@ def _last(segs, pred):
     return m[-1] if m else None
 
 
-def _time_wait(a, sn, snd, off):
+def _connect(a, sn):
+    """Mark the sniffer, then connect to the server: -> (the sniffer's
+    mark, the socket, its address and port)."""
     pos = sn.mark()
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.settimeout(5)
     s.connect((a.dst, a.port))
     src, sport = s.getsockname()
+    return pos, s, src, sport
+
+
+def _time_wait(a, sn, snd, off):
+    pos, s, src, sport = _connect(a, sn)
     while s.recv(65536):        # the server's FIN: it closes first
         pass
     s.close()                   # our FIN takes it to TIME_WAIT
@@ -189,11 +193,7 @@ def _time_wait(a, sn, snd, off):
 
 
 def _established(a, sn, snd, off):
-    pos = sn.mark()
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.connect((a.dst, a.port))
-    src, sport = s.getsockname()
+    pos, s, src, sport = _connect(a, sn)
     s.sendall(b'hello')
     got = b''
     while len(got) < 5:

@@ -34,16 +34,13 @@ flow.NAME (t, completed: per interval, total: so far).
 import json
 import os
 import signal
-import sys
 import time
 
 from ..plugin import Outputs, Workload
 from ..registry import register
 from ..schema import Field
-from .. import netns
+from . import _common
 
-LAB_DIR = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
 VALUES = ('completed', 'failed', 'eaddrnotavail', 'conn_per_s',
           'conn_per_run_s', 'runq_wait_s', 'cpu_busy', 'max_conn_ms',
           'tw_overflow', 'server_accepted', 'server_errors')
@@ -51,13 +48,7 @@ COLUMNS = ['t', 'completed', 'total']
 
 
 def tool():
-    try:
-        return netns.tool('tcplab-churn')
-    except netns.ToolMissing:
-        p = os.path.join(os.path.dirname(LAB_DIR), 'tools', 'tcplab-churn')
-        if os.access(p, os.X_OK):
-            return p
-        raise
+    return _common.tree_tool('tcplab-churn')
 
 
 @register('workload', 'tcp_churn')
