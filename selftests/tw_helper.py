@@ -56,23 +56,16 @@ def server(args):
         c, _ = ls.accept()
         if args.once:
             ls.close()
-        if args.close_first:
-            c.close()
-        elif args.shutdown_first:
-            c.shutdown(socket.SHUT_WR)
+        if not args.close_first:
+            # shutdown_first: our FIN goes before we read the peer's.
+            if args.shutdown_first:
+                c.shutdown(socket.SHUT_WR)
             try:
                 while c.recv(4096):
                     pass
             except OSError:
                 pass
-            c.close()
-        else:
-            try:
-                while c.recv(4096):
-                    pass
-            except OSError:
-                pass
-            c.close()
+        c.close()
         if args.once:
             # Keep running, so the caller's cleanup finds us as it expects.
             while True:
