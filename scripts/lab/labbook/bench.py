@@ -639,8 +639,15 @@ def judge_check(r, c):
                 good = a is not None and ref is not None and _same(a, ref)
                 judged.append((lab, good, '%s against %s' % (_fmt(a), _fmt(ref))))
                 continue
-            if not _isnum(a) or not _isnum(ref) or ref == 0:
+            if not _isnum(a) or not _isnum(ref):
                 judged.append((lab, None, '%s against %s' % (_fmt(a), _fmt(ref))))
+                continue
+            if ref == 0:
+                # No ratio, but a <= max x 0 and a >= min x 0 still say
+                # something: 0 retransmissions against 0 is within 1 %.
+                good = (c['min'] is None or a >= 0) and \
+                    (c['max'] is None or a <= 0)
+                judged.append((lab, good, '%s against %s' % (_fmt(a), _fmt(ref))))
                 continue
             q = a / ref
             good = (c['min'] is None or q >= c['min']) and \

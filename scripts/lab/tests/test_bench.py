@@ -214,6 +214,21 @@ class Aggregation(BenchBase):
         c['where'] = {'algo': 'bbr'}
         self.assertEqual(bench.judge_check(r, c)['status'], 'error')
 
+    def test_against_zero_is_judged(self):
+        # Reference 0 (plain slow start lost nothing): 0 against 0 is
+        # within any `max` ratio, 2 against 0 is not; no ERROR.
+        c = dict(self.s.variants[0].bench['checks'][0])
+        c.update(column='retrans_max', where={'algo': 'reno'},
+                 against={'algo': 'cubic'}, min=None, max=0.01)
+        for reno, want in ((0, 'held'), (2, 'not held')):
+            runs = {'cubic': [(9.0, 0)] * 3, 'reno': [(9.0, reno)] * 3}
+            root = os.path.join(self.tmp, 'z%d' % reno)
+            d, res = write_results(root, self.s, runs=runs)
+            r = bench.collect(d, 'k', self.s, res)
+            j = bench.judge_check(r, c)
+            self.assertEqual(j['status'], want, j['text'])
+            self.assertIn('%d against 0' % reno, j['text'])
+
     def test_rows_table_one_row_per_table_row(self):
         p = os.path.join(self.tmp, 'rows.toml')
         with open(p, 'w') as f:
