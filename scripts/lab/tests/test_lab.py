@@ -15,6 +15,7 @@ from labbook.metrics import _cwnd  # noqa: E402
 from labbook.metrics.cubic import CubicEpochs  # noqa: E402
 from labbook.metrics.reno import RenoPhases  # noqa: E402
 from labbook.metrics.sharing import jain  # noqa: E402
+from labbook.metrics.ssexit import SsExit  # noqa: E402
 from labbook import svg  # noqa: E402
 
 
@@ -235,6 +236,31 @@ class Analyzers(unittest.TestCase):
         self.assertLess(v['c.fit_err'], 0.02)
         self.assertLess(v['c.k_err'], 0.05)
         self.assertAlmostEqual(v['c.beta'], 0.7, delta=0.02)
+
+    def ss_exit(self, rows, **counters):
+        m = SsExit({'kind': 'ss_exit', 'name': 'x', 'flow': 'f'}, None,
+                   'metric.0')
+        m.name, m.node = 'x', 'sender'
+        d = RunData()
+        d.add_table('flow.f', ['t', 'cwnd', 'ssthresh', 'ca_state'], rows)
+        for k, v in counters.items():
+            d.add_value('lab.sender.cubic_ss_exit_' + k, v)
+        m.compute(d)
+        return d.values
+
+    def test_ss_exit_cwnd(self):
+        grow = [[0.1 * i, 10 * 2 ** i, 0, 0] for i in range(5)]
+        # A HyStart exit sets ssthresh to the cwnd it stops at.
+        v = self.ss_exit(grow + [[0.5, 170, 170, 0]], delay=1)
+        self.assertEqual((v['x.reason'], v['x.exit_cwnd']), ('delay', 170))
+        # A loss: ssthresh = cwnd x 717/1024.
+        v = self.ss_exit(grow + [[0.5, 119, 119, 3]], loss=1)
+        self.assertEqual((v['x.reason'], v['x.exit_cwnd']), ('loss', 170))
+        # CSS ended with the flow's last ACKs, after the last sample:
+        # that sample's cwnd, not nothing.
+        v = self.ss_exit(grow, css=1)
+        self.assertEqual((v['x.reason'], v['x.exit_cwnd']), ('css', 160))
+        self.assertAlmostEqual(v['x.exit_s'], 0.4)
 
     def test_jain(self):
         self.assertAlmostEqual(jain([5, 5]), 1.0)

@@ -26,7 +26,8 @@ sample that first shows it is in the Loss state), else none.
 
 Exit cwnd: a HyStart exit (ack_train, delay, css, ssthresh) sets
 ssthresh to the cwnd it stops at, so the first ssthresh the TCP_INFO
-samples show is that cwnd exactly. A loss sets ssthresh to cwnd x beta
+samples show is that cwnd exactly; when the exit comes after the last
+sample (a short flow), that sample's cwnd. A loss sets ssthresh to cwnd x beta
 (both cubics: 717/1024), so the cwnd it found is ssthresh x 1024 / 717.
 
 Values NAME.reason (text), NAME.exit_cwnd, NAME.exit_s (from the flow's
@@ -94,7 +95,14 @@ class SsExit(Metric):
         for r in REASONS:
             data.add_value('%s.by_%s' % (n, r), 1 if r == reason else 0)
         if first is None:
-            return
+            if reason in ('loss', 'rto', 'none') or not rows:
+                return
+            # The exit came with the flow's last ACKs, after its last
+            # TCP_INFO sample (a short flow leaving CSS): that sample's
+            # cwnd, which CSS grows by a quarter of slow start's pace.
+            first = dict(rows[-1], ssthresh=rows[-1]['cwnd'])
+            data.note('%s: slow start ended (%s) after the last TCP_INFO '
+                      'sample; exit cwnd is that sample\'s cwnd' % (n, reason))
         start = data.values.get('flow.%s.start_s' % f) or 0.0
         data.add_value(n + '.exit_s', round(first['t'] - start, 4))
         if reason in ('loss', 'rto'):
