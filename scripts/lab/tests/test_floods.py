@@ -249,3 +249,29 @@ class Analyzers(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class PerfReport(unittest.TestCase):
+    # The shape of `perf report --children --sort dso,sym -g none`.
+    TEXT = textwrap.dedent('''\
+        # Children      Self  Shared Object      Symbol
+        # ........  ........  .................  ......
+        #
+            75.00%     0.00%  [kernel.kallsyms]  [k] do_idle
+            60.00%    60.00%  [kernel.kallsyms]  [k] pv_native_safe_halt
+            30.00%     1.00%  [kernel.kallsyms]  [k] handle_softirqs
+            12.00%     2.00%  [tcp_lab]          [k] lab_sc_hook_v4
+             4.00%     4.00%  [kernel.kallsyms]  [k] siphash_4u32
+    ''')
+
+    def test_rows_and_busy_share(self):
+        from labbook.workloads.floodsteps import parse_perf_report
+        rows = {r[1]: r for r in parse_perf_report(self.TEXT)}
+        # The halt is the idle time: gone, and 40 % of samples are busy.
+        self.assertNotIn('pv_native_safe_halt', rows)
+        self.assertEqual(rows['lab_sc_hook_v4'],
+                         ['tcp_lab', 'lab_sc_hook_v4', 12.0, 2.0, 30.0])
+        self.assertEqual(rows['handle_softirqs'][4], 75.0)
+        self.assertEqual(rows['siphash_4u32'][4], 10.0)
+        # do_idle encloses the halt: no busy share.
+        self.assertIsNone(rows['do_idle'][4])

@@ -21,6 +21,7 @@ of the load generator.
   server_cpu = 0
   other_cpu = 1
   synproxy = false             # nft SYNPROXY in front of the port
+  profile = 8000               # one more step at this rate under perf
 
 The generator is tcplab-flood (scripts/tools): a token bucket on
 CLOCK_MONOTONIC, so the rate is the one asked for, and it says when it
@@ -58,6 +59,16 @@ syncookies_failed, listen_drops, out_rsts, hook_synack, hook_ack_invalid,
 hook_ack_dropped (the counters' deltas over the step; hook_* need the
 module).
 
+Where the time goes: with `profile = RATE` one more step floods at
+RATE after the others, with `perf record -g` sampling `server_cpu`
+(the guest's perf, cpu-clock); it is not one of the table's rows, so
+perf's own interrupts change none of their numbers. Table
+flow.NAME.profile: dso, symbol, children_pct (share of the samples in
+the function and what it called), self_pct, busy_pct (children_pct as a
+share of the CPU's busy samples: the idle loop's halt left out, none
+for the frames around it); the
+functions above 0.5 % inclusive, the whole report in the raw directory.
+
 Values flow.NAME.max_answered_pps (the highest answered rate of any
 step), .min_reached_ratio, .max_reached_ratio (over the flooding steps),
 .min_success_pct.
@@ -65,6 +76,7 @@ step), .min_reached_ratio, .max_reached_ratio (over the flooding steps),
 import ipaddress
 import json
 import os
+import re
 import selectors
 import socket
 import struct
@@ -90,6 +102,12 @@ COLUMNS = ['step', 'rate', 't', 'window_s', 'sent', 'offered_pps', 'kept_up',
            'hook_ack_invalid', 'hook_ack_dropped']
 VALUES = ('max_answered_pps', 'min_reached_ratio', 'max_reached_ratio',
           'min_success_pct')
+PERF_LINE = re.compile(r'^\s*([\d.]+)%\s+([\d.]+)%\s+(\S+)\s+\[\S\]\s+(.+?)\s*$')
+PROFILE_COLUMNS = ['dso', 'symbol', 'children_pct', 'self_pct', 'busy_pct']
+# Where an idle CPU's samples land (x86 halt), left out of busy_pct.
+IDLE_SYMBOLS = {'pv_native_safe_halt', 'native_safe_halt', 'default_idle',
+                'arch_cpu_idle', 'cpu_idle_poll', 'acpi_safe_halt',
+                'intel_idle', 'mwait_idle'}
 DRAIN = 0.3         # seconds after a flood ends before the step's counters
 STARTUP = 0.5       # tcplab-flood's start: exec, the MAC, the first packet
 # The SYNPROXY rules of the kernel's nft_synproxy.sh selftest, on the input
@@ -176,6 +194,29 @@ def read_snmp(pid):
     return out
 
 
+def parse_perf_report(text):
+    """`perf report --children --sort dso,sym -g none` lines
+    '  12.50%  0.40%  [kernel.kallsyms]  [k] tcp_v4_rcv' as rows, with
+    busy_pct: the inclusive share of the CPU's busy samples (those not
+    in the idle loop's halt), the one to compare between runs."""
+    rows = []
+    for line in text.splitlines():
+        m = PERF_LINE.match(line)
+        if m:
+            rows.append([m.group(3).strip('[]'), m.group(4),
+                         float(m.group(1)), float(m.group(2))])
+    idle = sum(r[3] for r in rows if r[1] in IDLE_SYMBOLS)
+    busy = 100.0 - idle
+    out = []
+    for r in rows:
+        if r[1] in IDLE_SYMBOLS:
+            continue
+        # A frame around the idle loop (do_idle ...) holds its halt too.
+        share = round(100.0 * r[2] / busy, 2) if 0 < r[2] <= busy else None
+        out.append(r + [share])
+    return out
+
+
 def pct(xs, p):
     if not xs:
         return None
@@ -220,6 +261,9 @@ class FloodSteps(Workload):
                        'the machine as it is)', default=True),
         'synproxy': Field('bool', 'put nft SYNPROXY in front of the port',
                           default=False),
+        'profile': Field('number', 'after the steps, one more at this rate '
+                         'with perf sampling the server\'s CPU (0: none)',
+                         default=0, minimum=0, maximum=10_000_000),
     }
 
     def check(self):
@@ -252,12 +296,17 @@ class FloodSteps(Workload):
 
     def outputs(self):
         n = 'flow.' + self.name
+        tables = {n: COLUMNS}
+        if self.item['profile']:
+            tables[n + '.profile'] = PROFILE_COLUMNS
         return Outputs(values=['%s.%s' % (n, v) for v in VALUES],
-                       tables={n: COLUMNS})
+                       tables=tables)
 
     def end_time(self):
         it = self.item
-        return it['start'] + len(it['steps']) * self._period()
+        n = len(it['steps']) + (1 if it['profile'] else 0)
+        # perf report's symbol resolution after the last step.
+        return it['start'] + n * self._period() + (60 if it['profile'] else 0)
 
     def _period(self):
         it = self.item
@@ -381,6 +430,7 @@ class FloodSteps(Workload):
         self.rows = []
         self.error = None
         self.samples = []
+        self.profile_rows = []
         self.sampling_done = threading.Event()
         self.sampler = threading.Thread(target=self._sample, daemon=True)
         self.sampler.start()
@@ -454,10 +504,48 @@ class FloodSteps(Workload):
                 cpu = {c: self._cpu(c, *win) for c in
                        (it['server_cpu'], it['other_cpu'])}
                 self.rows.append(self._row(i, rate, t, a, b, res, dur, cpu))
+            if it['profile']:
+                self._profile(ctx)
         except Exception as e:      # reported by finish()
             self.error = '%s: %s' % (type(e).__name__, e)
         finally:
             self.sampling_done.set()
+
+    def _profile(self, ctx):
+        """The extra step: the flood at `profile`/s while perf samples
+        the server's CPU with call graphs; then perf report."""
+        it = self.item
+        time.sleep(it['gap'])
+        data = self.raw + '.perf.data'
+        perf = netns.tool('perf')
+        # perf enables its events when its workload execs (seconds after
+        # it starts, under TCG): the workload says "ready", then sleeps
+        # through the flood.
+        rec = ctx.net.spawn([perf, 'record', '-q', '-e', 'cpu-clock',
+                             '-F', '999', '-g', '-C', str(it['server_cpu']),
+                             '-o', data, '--', netns.busybox_ok('sh'), '-c',
+                             'echo ready; exec sleep %g' % (
+                                 it['step'] + STARTUP)], None,
+                            stdout=-1, errfile=self.raw + '.perf.err',
+                            comment='flow %s: the profile step: perf '
+                            'samples CPU %d during a flood at %g/s' % (
+                                self.name, it['server_cpu'], it['profile']))
+        ctx.wait_ready(rec, 'flow %s: perf record' % self.name, timeout=60)
+        p = ctx.net.spawn(self.flood_argv + ['-r', '%g' % it['profile']],
+                          self.src, stdout=-1, record=False,
+                          errfile=self.raw + '.profile-flood.err')
+        p.communicate(timeout=it['step'] + 30)
+        rec.communicate(timeout=it['step'] + 30)
+        if rec.returncode != 0:
+            raise RuntimeError('perf record exit %d: %s' % (
+                rec.returncode, ctx.net.errors(rec)))
+        rep = ctx.net.run([perf, 'report', '-i', data, '--stdio',
+                           '--children', '--sort', 'dso,sym', '-g', 'none',
+                           '--percent-limit', '0.5'], None, record=False)
+        with open(self.raw + '.profile.txt', 'w') as f:
+            f.write(rep.stdout)
+        os.unlink(data)
+        self.profile_rows = parse_perf_report(rep.stdout)
 
     def _row(self, i, rate, t, a, b, res, dur, cpu):
         """One step: packet counts over the whole step (snapshots a, b),
@@ -549,6 +637,9 @@ class FloodSteps(Workload):
                                min(r['reached_ratio'] for r in fl))
             ctx.data.add_value(n + '.max_reached_ratio',
                                max(r['reached_ratio'] for r in fl))
+        if self.item['profile']:
+            ctx.data.add_table(n + '.profile', PROFILE_COLUMNS,
+                               self.profile_rows)
         sp = [r['success_pct'] for r in self.rows if r['success_pct'] is not None]
         if sp:
             ctx.data.add_value(n + '.min_success_pct', min(sp))
