@@ -43,7 +43,10 @@ What reached the server: the packets its interface took
 (`rx_packets`) plus those the backlog of `server_cpu` refused
 (/proc/net/softnet_stat's drops: the queue was full, the CPU behind),
 minus what the clients sent. What it answered: what its interface sent,
-minus what the clients received. The answers to spoofed sources end at
+minus what the clients received, minus the SYN-ACKs it retransmitted
+(TcpExtTCPSynRetrans: request socks the kernel queued retransmit to the
+spoofed sources a second and three seconds later; counted apart as
+synack_retrans). The answers to spoofed sources end at
 the neighbour (a blackhole route, as the flood workload does), so they
 cost the server and nothing after it.
 
@@ -57,7 +60,7 @@ cpu_us_per_answer (per packet answered), legit_conns, legit_ok,
 success_pct, connect_p50_ms, connect_p99_ms, syncookies_sent,
 syncookies_failed, listen_drops, out_rsts, hook_synack, hook_ack_invalid,
 hook_ack_dropped (the counters' deltas over the step; hook_* need the
-module).
+module), synack_retrans.
 
 Where the time goes: with `profile = RATE` one more step floods at
 RATE after the others, with `perf record -g` sampling `server_cpu`
@@ -99,7 +102,7 @@ COLUMNS = ['step', 'rate', 't', 'window_s', 'sent', 'offered_pps', 'kept_up',
            'cpu_us_per_answer', 'legit_conns', 'legit_ok', 'success_pct',
            'connect_p50_ms', 'connect_p99_ms', 'syncookies_sent',
            'syncookies_failed', 'listen_drops', 'out_rsts', 'hook_synack',
-           'hook_ack_invalid', 'hook_ack_dropped']
+           'hook_ack_invalid', 'hook_ack_dropped', 'synack_retrans']
 VALUES = ('max_answered_pps', 'min_reached_ratio', 'max_reached_ratio',
           'min_success_pct')
 PERF_LINE = re.compile(r'^\s*([\d.]+)%\s+([\d.]+)%\s+(\S+)\s+\[\S\]\s+(.+?)\s*$')
@@ -562,7 +565,12 @@ class FloodSteps(Workload):
         crx = b['cli'][0] - a['cli'][0]
         taken = max(0, srx - ctx_)
         reached = taken + drops
-        answered = max(0, stx - crx)
+        # First answers only: a request sock the kernel queued (no
+        # defence, hook mode 1 below half a queue) retransmits its
+        # SYN-ACK to the spoofed source 1 s and 3 s later.
+        synretrans = b['snmp'].get('TcpExtTCPSynRetrans', 0) - \
+            a['snmp'].get('TcpExtTCPSynRetrans', 0)
+        answered = max(0, stx - crx - synretrans)
         d = {k: b['snmp'].get(k, 0) - a['snmp'].get(k, 0) for k in b['snmp']}
         asked = res.get('asked')
         row = {'step': i, 'rate': rate, 't': round(t - self.t0, 3),
@@ -583,6 +591,7 @@ class FloodSteps(Workload):
                'syncookies_failed': d.get('TcpExtSyncookiesFailed'),
                'listen_drops': d.get('TcpExtListenDrops'),
                'out_rsts': d.get('TcpOutRsts'),
+               'synack_retrans': synretrans,
                'hook_synack': d.get('lab.syncookie_synack_sent'),
                'hook_ack_invalid': d.get('lab.syncookie_ack_invalid'),
                'hook_ack_dropped': d.get('lab.syncookie_ack_invalid_dropped'),
