@@ -402,6 +402,12 @@ static struct sk_buff *lab_sc_build_tcp(const struct lab_sc_seg *s,
 	th->ece = a->offer.ecn;
 	th->window = htons(a->win.window);
 	memcpy(th + 1, opts, optlen);
+	/*
+	 * A flow hash, random as tcp_conn_request() gives each request sock
+	 * and tcp_make_synack() sets it (6.1-6.18): without one, RPS or XPS on
+	 * the way out runs the flow dissector on every SYN-ACK.
+	 */
+	skb_set_hash(nskb, net_tx_rndhash(), PKT_HASH_TYPE_L4);
 	return nskb;
 }
 
