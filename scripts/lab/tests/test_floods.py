@@ -275,3 +275,18 @@ class PerfReport(unittest.TestCase):
         self.assertEqual(rows['siphash_4u32'][4], 10.0)
         # do_idle encloses the halt: no busy share.
         self.assertIsNone(rows['do_idle'][4])
+
+
+class CostFit(unittest.TestCase):
+    def test_slope_over_steps(self):
+        from labbook.workloads.floodsteps import fit_cost
+        # 8 % busy at rest, 20 us per packet: 0.28 at 10000/s.
+        pts = [(r, 0.08 + 20e-6 * r) for r in (0, 2000, 4000, 10000)]
+        self.assertAlmostEqual(fit_cost(pts) * 1e6, 20.0)
+        # Noise on one step moves the fit less than that step's own
+        # difference from the baseline.
+        noisy = pts[:1] + [(2000, 0.08 + 0.08)] + pts[2:]
+        one = (noisy[1][1] - 0.08) / 2000 * 1e6
+        self.assertLess(abs(fit_cost(noisy) * 1e6 - 20), abs(one - 20))
+        self.assertIsNone(fit_cost(pts[:2]))
+        self.assertIsNone(fit_cost([(5, 0.1)] * 3))

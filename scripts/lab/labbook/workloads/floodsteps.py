@@ -74,7 +74,11 @@ functions above 0.5 % inclusive, the whole report in the raw directory.
 
 Values flow.NAME.max_answered_pps (the highest answered rate of any
 step), .min_reached_ratio, .max_reached_ratio (over the flooding steps),
-.min_success_pct.
+.min_success_pct, .cpu_us_per_pkt_fit: the slope of the server CPU's
+busy share against the packets per second it took, fitted over every
+step below saturation (busy < 0.9), the baseline included: microseconds
+of CPU per packet from all the steps at once, steadier than any one
+step's cpu_us_per_pkt.
 """
 import ipaddress
 import json
@@ -104,13 +108,14 @@ COLUMNS = ['step', 'rate', 't', 'window_s', 'sent', 'offered_pps', 'kept_up',
            'syncookies_failed', 'listen_drops', 'out_rsts', 'hook_synack',
            'hook_ack_invalid', 'hook_ack_dropped', 'synack_retrans']
 VALUES = ('max_answered_pps', 'min_reached_ratio', 'max_reached_ratio',
-          'min_success_pct')
+          'min_success_pct', 'cpu_us_per_pkt_fit')
 PERF_LINE = re.compile(r'^\s*([\d.]+)%\s+([\d.]+)%\s+(\S+)\s+\[\S\]\s+(.+?)\s*$')
 PROFILE_COLUMNS = ['dso', 'symbol', 'children_pct', 'self_pct', 'busy_pct']
 # Where an idle CPU's samples land (x86 halt), left out of busy_pct.
 IDLE_SYMBOLS = {'pv_native_safe_halt', 'native_safe_halt', 'default_idle',
                 'arch_cpu_idle', 'cpu_idle_poll', 'acpi_safe_halt',
                 'intel_idle', 'mwait_idle'}
+SATURATED = 0.9     # a CPU this busy is saturated
 DRAIN = 0.3         # seconds after a flood ends before the step's counters
 STARTUP = 0.5       # tcplab-flood's start: exec, the MAC, the first packet
 # The SYNPROXY rules of the kernel's nft_synproxy.sh selftest, on the input
@@ -218,6 +223,22 @@ def parse_perf_report(text):
         share = round(100.0 * r[2] / busy, 2) if 0 < r[2] <= busy else None
         out.append(r + [share])
     return out
+
+
+def fit_cost(points):
+    """Least-squares slope of the CPU's busy share against the packets
+    per second it took, over (taken_pps, busy_share) points: seconds of
+    CPU per packet, from every step at once rather than one step's
+    difference from the baseline. None with fewer than 3 points."""
+    if len(points) < 3:
+        return None
+    n = len(points)
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    if sxx <= 0:
+        return None
+    return sum((x - mx) * (y - my) for x, y in points) / sxx
 
 
 def pct(xs, p):
@@ -649,6 +670,12 @@ class FloodSteps(Workload):
         if self.item['profile']:
             ctx.data.add_table(n + '.profile', PROFILE_COLUMNS,
                                self.profile_rows)
+        # Below saturation: a full CPU no longer tells the cost.
+        slope = fit_cost([(r['_taken'] / r['window_s'], r['_busy'] / r['_window'])
+                          for r in self.rows if r['_window'] and
+                          r['_busy'] / r['_window'] < SATURATED])
+        if slope is not None:
+            ctx.data.add_value(n + '.cpu_us_per_pkt_fit', round(1e6 * slope, 2))
         sp = [r['success_pct'] for r in self.rows if r['success_pct'] is not None]
         if sp:
             ctx.data.add_value(n + '.min_success_pct', min(sp))
