@@ -86,6 +86,7 @@ import os
 import re
 import selectors
 import socket
+import statistics
 import struct
 import sys
 import threading
@@ -232,13 +233,10 @@ def fit_cost(points):
     difference from the baseline. None with fewer than 3 points."""
     if len(points) < 3:
         return None
-    n = len(points)
-    mx = sum(x for x, _ in points) / n
-    my = sum(y for _, y in points) / n
-    sxx = sum((x - mx) ** 2 for x, _ in points)
-    if sxx <= 0:
+    try:
+        return statistics.linear_regression(*zip(*points)).slope
+    except statistics.StatisticsError:     # every x the same
         return None
-    return sum((x - mx) * (y - my) for x, y in points) / sxx
 
 
 def pct(xs, p):
