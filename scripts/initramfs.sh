@@ -19,7 +19,7 @@ trap 'rm -rf "$root"' EXIT
 
 # Kernel modules the tests and experiments load; dependencies follow.
 KMODS=(sock_diag inet_diag tcp_diag udp_diag veth sch_netem sch_tbf sch_fq
-       sch_htb sch_prio cls_u32 ifb tcp_bbr
+       sch_htb sch_prio cls_u32 ifb tcp_bbr dummy
        sch_fq_codel sch_codel sch_pie		# the lab book's path.qdisc
        nf_tables nft_chain_nat nft_ct nft_masq nft_compat nft_limit nft_reject
        nft_reject_inet nf_nat nf_conntrack nf_defrag_ipv4 nf_defrag_ipv6
