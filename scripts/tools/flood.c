@@ -55,6 +55,7 @@ static struct {
 	uint64_t count;
 	uint64_t burst;
 	int cpu;
+	int qdisc;			/* through the interface's qdisc */
 	uint8_t dmac[6];
 	int have_dmac;
 	uint64_t seed;
@@ -65,7 +66,7 @@ static void usage(const char *msg)
 	tool_usage(msg,
 "usage: tcplab-flood -i IF -d DST -p PORT -s SRC/PLEN [-k syn|ack] [-r PPS]\n"
 "                    [-t SECONDS | -n COUNT] [-o linux|none] [-m MAC]\n"
-"                    [-b BURST] [-c CPU] [-S SEED]\n"
+"                    [-b BURST] [-c CPU] [-q] [-S SEED]\n"
 "  -s  random sources are drawn from this prefix (IPv4 or IPv6, as DST);\n"
 "      the receiver must route it back via one neighbour (ip route add\n"
 "      SRC/PLEN via ADDR), else it resolves every source on its own\n"
@@ -74,7 +75,8 @@ static void usage(const char *msg)
 "  -o  SYN options: linux (MSS, SACK_PERM, TS, WS; ACKs carry TS) or none\n"
 "  -m  destination MAC; default: the one the kernel uses for DST\n"
 "  -b  token bucket depth in packets (default 100 ms worth, at least 64)\n"
-"  -c  pin to this CPU\n");
+"  -c  pin to this CPU\n"
+"  -q  through the interface's qdisc (default: straight to the driver)\n");
 }
 
 /* xorshift64*: fast, and good enough to spread addresses and ports. */
@@ -334,7 +336,7 @@ static void parse_args(int argc, char **argv)
 	int c, fam;
 
 	o.rate = 1000;
-	while ((c = getopt(argc, argv, "i:d:p:s:k:r:t:n:o:m:b:c:S:h")) != -1) {
+	while ((c = getopt(argc, argv, "i:d:p:s:k:r:t:n:o:m:b:c:qS:h")) != -1) {
 		switch (c) {
 		case 'i':
 			o.ifname = optarg;
@@ -394,6 +396,9 @@ static void parse_args(int argc, char **argv)
 			o.cpu = parse_cpu(optarg);
 			if (o.cpu < 0)
 				usage("bad cpu");
+			break;
+		case 'q':
+			o.qdisc = 1;
 			break;
 		case 'S':
 			o.seed = strtoull(optarg, NULL, 0);
@@ -482,9 +487,16 @@ int main(int argc, char **argv)
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)))
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	/* Straight to the driver: a flood needs no qdisc, and no copy to
-	 * the interface's packet taps.
+	 * the interface's packet taps. But a veth whose peer's backlog is
+	 * full refuses the frame, and sendmmsg() then stops at it: once the
+	 * receiver saturates, that is a system call or two per refused
+	 * frame, and the sender falls behind for the receiver's overload.
+	 * Through a qdisc (-q; the interface needs one, not noqueue) a
+	 * refusal ends in the qdisc and the batch goes on.
 	 */
-	setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
+	if (!o.qdisc)
+		setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one,
+			   sizeof(one));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", o.ifname);
 	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
 		die("SIOCGIFHWADDR");

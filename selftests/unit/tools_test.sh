@@ -32,7 +32,7 @@ have_tcpdump=0
 command -v tcpdump >/dev/null && have_tcpdump=1
 tmp=$LAB_TMP
 
-ktap_plan 15
+ktap_plan 16
 
 # jget KEY JSON: a number or bare word from a flat JSON object.
 jget() {
@@ -184,6 +184,25 @@ diag "1000 bogus ACKs: recv sent $(nstat_get TcpOutRsts) RSTs, $(nstat_get TcpIn
 check flood_acks_each_draw_a_rst \
 	test "$(nstat_get TcpOutRsts)" = 1000 -a "$(nstat_get TcpInCsumErrors)" = 0 -a \
 	"$(jget sent "$out")" = 1000
+
+# -q sends through the interface's qdisc (bypassed without it): the
+# qdisc's own counter takes each frame with -q, none without.
+qdisc_sent() {
+	tc -n "$gen" -s qdisc show dev veth0 |
+		awk '$1 == "Sent" { print $4; exit }'
+}
+tc -n "$gen" qdisc replace dev veth0 root pfifo
+q0=$(qdisc_sent)
+ip netns exec "$gen" "$flood" -i veth0 -d 10.9.0.2 -p 80 -s 10.200.0.0/16 \
+	-r 2000 -n 500 >/dev/null
+q1=$(qdisc_sent)
+out=$(ip netns exec "$gen" "$flood" -i veth0 -d 10.9.0.2 -p 80 \
+	-s 10.200.0.0/16 -r 2000 -n 500 -q)
+q2=$(qdisc_sent)
+tc -n "$gen" qdisc del dev veth0 root
+diag "pfifo on veth0: $((q1 - q0)) frames bypassing it, $((q2 - q1)) with -q; $out"
+check flood_q_goes_through_the_qdisc \
+	test $((q1 - q0)) -lt 500 -a $((q2 - q1)) -ge 500 -a "$(jget sent "$out")" = 500
 
 # Churn: echoed requests over 8 ports, the client closing first.
 ip netns exec "$recv" "$churn" -l -a 10.9.0.2 -p 6000-6007 >"$tmp/srv" &
