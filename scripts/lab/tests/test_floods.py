@@ -265,7 +265,7 @@ class PerfReport(unittest.TestCase):
     ''')
 
     def test_rows_and_busy_share(self):
-        from labbook.workloads.floodsteps import parse_perf_report
+        from labbook.workloads._perf import parse_report as parse_perf_report
         rows = {r[1]: r for r in parse_perf_report(self.TEXT)}
         # The halt is the idle time: gone, and 40 % of samples are busy.
         self.assertNotIn('pv_native_safe_halt', rows)

@@ -83,7 +83,6 @@ step's cpu_us_per_pkt.
 import ipaddress
 import json
 import os
-import re
 import selectors
 import socket
 import statistics
@@ -96,7 +95,7 @@ from ..plugin import Outputs, Workload
 from ..registry import register
 from ..schema import Field
 from .. import netns
-from . import _common
+from . import _common, _perf
 from ._common import route_get
 from ..measures import cpu
 
@@ -110,12 +109,6 @@ COLUMNS = ['step', 'rate', 't', 'window_s', 'sent', 'offered_pps', 'kept_up',
            'hook_ack_invalid', 'hook_ack_dropped', 'synack_retrans']
 VALUES = ('max_answered_pps', 'min_reached_ratio', 'max_reached_ratio',
           'min_success_pct', 'cpu_us_per_pkt_fit')
-PERF_LINE = re.compile(r'^\s*([\d.]+)%\s+([\d.]+)%\s+(\S+)\s+\[\S\]\s+(.+?)\s*$')
-PROFILE_COLUMNS = ['dso', 'symbol', 'children_pct', 'self_pct', 'busy_pct']
-# Where an idle CPU's samples land (x86 halt), left out of busy_pct.
-IDLE_SYMBOLS = {'pv_native_safe_halt', 'native_safe_halt', 'default_idle',
-                'arch_cpu_idle', 'cpu_idle_poll', 'acpi_safe_halt',
-                'intel_idle', 'mwait_idle'}
 SATURATED = 0.9     # a CPU this busy is saturated
 DRAIN = 0.3         # seconds after a flood ends before the step's counters
 STARTUP = 0.5       # tcplab-flood's start: exec, the MAC, the first packet
@@ -201,29 +194,6 @@ def read_snmp(pid):
                     out['lab.' + p[0]] = int(p[1])
     except OSError:
         pass
-    return out
-
-
-def parse_perf_report(text):
-    """`perf report --children --sort dso,sym -g none` lines
-    '  12.50%  0.40%  [kernel.kallsyms]  [k] tcp_v4_rcv' as rows, with
-    busy_pct: the inclusive share of the CPU's busy samples (those not
-    in the idle loop's halt), the one to compare between runs."""
-    rows = []
-    for line in text.splitlines():
-        m = PERF_LINE.match(line)
-        if m:
-            rows.append([m.group(3).strip('[]'), m.group(4),
-                         float(m.group(1)), float(m.group(2))])
-    idle = sum(r[3] for r in rows if r[1] in IDLE_SYMBOLS)
-    busy = 100.0 - idle
-    out = []
-    for r in rows:
-        if r[1] in IDLE_SYMBOLS:
-            continue
-        # A frame around the idle loop (do_idle ...) holds its halt too.
-        share = round(100.0 * r[2] / busy, 2) if 0 < r[2] <= busy else None
-        out.append(r + [share])
     return out
 
 
@@ -321,7 +291,7 @@ class FloodSteps(Workload):
         n = 'flow.' + self.name
         tables = {n: COLUMNS}
         if self.item['profile']:
-            tables[n + '.profile'] = PROFILE_COLUMNS
+            tables[n + '.profile'] = _perf.COLUMNS
         return Outputs(values=['%s.%s' % (n, v) for v in VALUES],
                        tables=tables)
 
@@ -329,7 +299,8 @@ class FloodSteps(Workload):
         it = self.item
         n = len(it['steps']) + (1 if it['profile'] else 0)
         # perf report's symbol resolution after the last step.
-        return it['start'] + n * self._period() + (60 if it['profile'] else 0)
+        return it['start'] + n * self._period() + \
+            (_perf.REPORT_S if it['profile'] else 0)
 
     def _period(self):
         it = self.item
@@ -554,33 +525,13 @@ class FloodSteps(Workload):
         the server's CPU with call graphs; then perf report."""
         it = self.item
         time.sleep(it['gap'])
-        data = self.raw + '.perf.data'
-        perf = netns.tool('perf')
-        # perf enables its events when its workload execs (seconds after
-        # it starts, under TCG): the workload says "ready", then sleeps
-        # through the flood.
-        rec = ctx.net.spawn([perf, 'record', '-q', '-e', 'cpu-clock',
-                             '-F', '999', '-g', '-C', str(it['server_cpu']),
-                             '-o', data, '--', netns.busybox_ok('sh'), '-c',
-                             'echo ready; exec sleep %g' % (
-                                 it['step'] + STARTUP)], None,
-                            stdout=-1, errfile=self.raw + '.perf.err',
-                            comment='flow %s: the profile step: perf '
-                            'samples CPU %d during a flood at %g/s' % (
-                                self.name, it['server_cpu'], it['profile']))
-        ctx.wait_ready(rec, 'flow %s: perf record' % self.name, timeout=60)
+        prof = _perf.Profile(ctx, self.raw, [it['server_cpu']],
+                             it['step'] + STARTUP,
+                             'flow %s: the profile step: perf samples CPU %d '
+                             'during a flood at %g/s' % (
+                                 self.name, it['server_cpu'], it['profile']))
         self._flood(ctx, it['profile'], 'profile-flood')
-        rec.communicate(timeout=it['step'] + 30)
-        if rec.returncode != 0:
-            raise RuntimeError('perf record exit %d: %s' % (
-                rec.returncode, ctx.net.errors(rec)))
-        rep = ctx.net.run([perf, 'report', '-i', data, '--stdio',
-                           '--children', '--sort', 'dso,sym', '-g', 'none',
-                           '--percent-limit', '0.5'], None, record=False)
-        with open(self.raw + '.profile.txt', 'w') as f:
-            f.write(rep.stdout)
-        os.unlink(data)
-        self.profile_rows = parse_perf_report(rep.stdout)
+        self.profile_rows = prof.rows()
 
     def _row(self, i, rate, t, a, b, res, dur, cpu):
         """One step: packet counts over the whole step (snapshots a, b),
@@ -680,7 +631,7 @@ class FloodSteps(Workload):
             ctx.data.add_value(n + '.max_reached_ratio',
                                max(r['reached_ratio'] for r in fl))
         if self.item['profile']:
-            ctx.data.add_table(n + '.profile', PROFILE_COLUMNS,
+            ctx.data.add_table(n + '.profile', _perf.COLUMNS,
                                self.profile_rows)
         # Below saturation: a full CPU no longer tells the cost.
         slope = fit_cost([(r['_taken'] / r['window_s'], r['_busy'] / r['_window'])
