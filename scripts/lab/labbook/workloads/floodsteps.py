@@ -44,6 +44,12 @@ busy); saturated, within 0.001. The first step with rate 0
 is the baseline (the clients, timers, the machine's own noise): its
 busy rate is subtracted from the later steps for the cost per packet.
 
+The generator sends through a pfifo qdisc on its interface (`qdisc =
+false`: straight to the driver): when the server's backlog is full the
+veth refuses frames, and without a qdisc each refusal ends the
+generator's sendmmsg() batch, a system call or two per refused frame
+on the CPU that has to keep the rate.
+
 What reached the server: the packets its interface took
 (`rx_packets`) plus those the backlog of `server_cpu` refused
 (/proc/net/softnet_stat's drops: the queue was full, the CPU behind),
@@ -261,6 +267,8 @@ class FloodSteps(Workload):
                        'the machine as it is)', default=True),
         'synproxy': Field('bool', 'put nft SYNPROXY in front of the port',
                           default=False),
+        'qdisc': Field('bool', 'send through a qdisc on the generator\'s '
+                       'interface (pfifo if it has none)', default=True),
         'profile': Field('number', 'after the steps, one more at this rate '
                          'with perf sampling the server\'s CPU (0: none)',
                          default=0, minimum=0, maximum=10_000_000),
@@ -348,6 +356,19 @@ class FloodSteps(Workload):
         for k in ('all', 'default', self.server_dev):
             net.sysctl(self.dst, 'net.ipv4.conf.%s.rp_filter' % k, '0')
 
+    def _qdisc(self, net):
+        """A pfifo on the generator's interface if it has no qdisc (a
+        veth's noqueue): once the server's backlog is full the veth
+        refuses frames, and sent straight to the driver each refusal
+        ends the generator's sendmmsg() - a system call or two per
+        refused frame, on the CPU that must keep the rate. Through a
+        qdisc the refusal ends there."""
+        out = net.run([net.tc, 'qdisc', 'show', 'dev', self.dev], self.src,
+                      record=False).stdout
+        if 'noqueue' in out or not out.strip():
+            net.run([net.tc, 'qdisc', 'replace', 'dev', self.dev, 'root',
+                     'pfifo'], self.src)
+
     def prepare(self, ctx):
         it = self.item
         ncpu = os.cpu_count() or 1
@@ -408,6 +429,9 @@ class FloodSteps(Workload):
                            '-t', '%g' % it['step']]
         if it['steer']:
             self.flood_argv += ['-c', str(it['other_cpu'])]
+        if it['qdisc']:
+            self._qdisc(net)
+            self.flood_argv.append('-q')
         net.record(self.flood_argv + ['-r', 'RATE'], self.src,
                    'flow %s: each step: %s at RATE/s for %gs (rates %s)' % (
                        self.name, it['packet'].upper(), it['step'],
