@@ -290,3 +290,12 @@ class CostFit(unittest.TestCase):
         self.assertLess(abs(fit_cost(noisy) * 1e6 - 20), abs(one - 20))
         self.assertIsNone(fit_cost(pts[:2]))
         self.assertIsNone(fit_cost([(5, 0.1)] * 3))
+
+
+class DevCounters(unittest.TestCase):
+    def test_several_devices_in_one_read(self):
+        from labbook.workloads.floodsteps import read_dev
+        lo, none = read_dev(os.getpid(), 'lo', 'lab_no_such_dev')
+        self.assertEqual(none, (0, 0))
+        self.assertTrue(all(isinstance(x, int) and x >= 0 for x in lo))
+        self.assertGreaterEqual(read_dev(os.getpid(), 'lo')[0][0], lo[0])

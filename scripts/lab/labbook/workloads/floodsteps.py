@@ -171,15 +171,17 @@ def read_softnet():
     return out
 
 
-def read_dev(pid, dev):
-    """(rx_packets, tx_packets) of DEV in the namespace of process PID."""
+def read_dev(pid, *devs):
+    """(rx_packets, tx_packets) of each of DEVS in the namespace of
+    process PID, from one read; (0, 0) for one it does not have."""
+    out = dict.fromkeys(devs, (0, 0))
     with open('/proc/%d/net/dev' % pid) as f:
         for line in f:
             name, _, rest = line.partition(':')
-            if name.strip() == dev:
+            if name.strip() in out:
                 v = rest.split()
-                return int(v[1]), int(v[9])
-    return 0, 0
+                out[name.strip()] = (int(v[1]), int(v[9]))
+    return [out[d] for d in devs]
 
 
 def read_snmp(pid):
@@ -504,10 +506,10 @@ class FloodSteps(Workload):
         return (min(total, max(0.0, total - idle)), soft, total)
 
     def _snap(self):
+        srv, sink = read_dev(self.server.pid, self.server_dev, SINK)
         return {'stat': read_stat(), 'softnet': read_softnet(),
-                'srv': read_dev(self.server.pid, self.server_dev),
-                'sink': read_dev(self.server.pid, SINK),
-                'cli': read_dev(self.cwatch.pid, self.client_dev),
+                'srv': srv, 'sink': sink,
+                'cli': read_dev(self.cwatch.pid, self.client_dev)[0],
                 'snmp': read_snmp(self.server.pid), 'mono': time.monotonic()}
 
     def _run(self, ctx):
