@@ -18,6 +18,7 @@ measures the kernel's connection path, and what a hook on it costs.
   bytes = 32                   # the request (-m)
   echo = false                 # have it echoed and read it back (-e)
   interval = "1s"              # completions per interval (-i)
+  profile = false              # one more run under perf, not counted
 
 The client cycles through the server's ports: each 4-tuple stays in
 TIME_WAIT for 60 s, so the client's namespace needs enough of them
@@ -30,6 +31,12 @@ Values flow.NAME.completed, .failed, .eaddrnotavail, .conn_per_s,
 steadier rate on a shared machine), .runq_wait_s, .cpu_busy,
 .max_conn_ms, .tw_overflow, .server_accepted, .server_errors; table
 flow.NAME (t, completed: per interval, total: so far).
+
+Where the time goes: with `profile = true` the client runs once more
+after the counted run, as long, while `perf record -g` samples the
+client's and the server's CPUs (cpu-clock); table flow.NAME.profile as
+flood_steps' (dso, symbol, children_pct, self_pct, busy_pct), the whole
+report in the raw directory. The counted run is never profiled.
 """
 import json
 import os
@@ -39,7 +46,7 @@ import time
 from ..plugin import Outputs, Workload
 from ..registry import register
 from ..schema import Field
-from . import _common
+from . import _common, _perf
 
 VALUES = ('completed', 'failed', 'eaddrnotavail', 'conn_per_s',
           'conn_per_run_s', 'runq_wait_s', 'cpu_busy', 'max_conn_ms',
@@ -71,6 +78,8 @@ class TcpChurn(Workload):
         'timeout': Field('time', 'per-connection timeout', default=2.0),
         'client_cpu': Field('int', 'pin the client to this CPU', minimum=0),
         'server_cpu': Field('int', 'pin the server to this CPU', minimum=0),
+        'profile': Field('bool', 'after the run, one more as long under perf '
+                         '(the client\'s and server\'s CPUs)', default=False),
     }
 
     def check(self):
@@ -86,11 +95,16 @@ class TcpChurn(Workload):
 
     def outputs(self):
         n = 'flow.' + self.name
+        tables = {n: COLUMNS}
+        if self.item['profile']:
+            tables[n + '.profile'] = _perf.COLUMNS
         return Outputs(values=['%s.%s' % (n, v) for v in VALUES],
-                       tables={n: COLUMNS})
+                       tables=tables)
 
     def end_time(self):
-        return self.item['start'] + self.item['duration'] + 2.0
+        it = self.item
+        extra = it['duration'] + 8.0 + _perf.REPORT_S if it['profile'] else 0
+        return it['start'] + it['duration'] + 2.0 + extra
 
     def _ports(self):
         it = self.item
@@ -137,13 +151,10 @@ class TcpChurn(Workload):
         # tcplab-churn starts in a few ms (C): launched at its time.
         self.client = None
 
-    def finish(self, ctx, deadline):
-        left = self.at - time.monotonic()
-        if left > 0:
-            time.sleep(left)
-        started = time.monotonic()
+    def _client(self, ctx, deadline, tag):
+        """One run of tcplab-churn, to its end: its output."""
         p = ctx.net.spawn(self.cli_argv, self.src, stdout=-1, record=False,
-                          errfile=self.raw + '.err')
+                          errfile=self.raw + tag + '.err')
         try:
             out, _ = p.communicate(timeout=max(1.0, deadline - time.monotonic()))
         except Exception:
@@ -154,9 +165,33 @@ class TcpChurn(Workload):
         if p.returncode != 0:
             raise RuntimeError('flow %s: tcplab-churn exit %d: %s' % (
                 self.name, p.returncode, ctx.net.errors(p)))
+        return out
+
+    def _profile(self, ctx, deadline):
+        """The client once more, while perf samples its CPU and the
+        server's (every CPU if neither is pinned)."""
+        it = self.item
+        cpus = sorted({c for c in (it['client_cpu'], it['server_cpu'])
+                       if c is not None}) or list(range(os.cpu_count() or 1))
+        prof = _perf.Profile(ctx, self.raw, cpus, it['duration'] + 1.0,
+                             'flow %s: the client once more, perf sampling '
+                             'CPUs %s' % (self.name,
+                                          ','.join(map(str, cpus))))
+        self._client(ctx, deadline, '.profile')
+        self.profile_rows = prof.rows()
+
+    def finish(self, ctx, deadline):
+        it = self.item
+        left = self.at - time.monotonic()
+        if left > 0:
+            time.sleep(left)
+        started = time.monotonic()
+        out = self._client(ctx, deadline, '')
         with open(self.raw + '.json', 'w') as f:
             f.write(out)
         r = json.loads(out.strip().splitlines()[-1])
+        if it['profile']:
+            self._profile(ctx, deadline)
         # The server's last snapshot, on SIGTERM.
         srv = {}
         self.server.send_signal(signal.SIGTERM)
@@ -187,6 +222,9 @@ class TcpChurn(Workload):
             total += c
             rows.append([round(off + (i + 1) * iv, 3), c, total])
         ctx.data.add_table(n, COLUMNS, rows)
+        if it['profile']:
+            ctx.data.add_table(n + '.profile', _perf.COLUMNS,
+                               self.profile_rows)
         if r.get('tw_overflow', 0) > 0:
             ctx.data.note('flow %s: %d sockets closed without TIME_WAIT '
                           '(tcp_max_tw_buckets)' % (self.name, r['tw_overflow']))
