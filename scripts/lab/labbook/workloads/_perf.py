@@ -42,8 +42,8 @@ def parse_report(text):
 
 
 class Profile:
-    """perf record on `cpus` for `seconds`: start() returns once perf
-    samples, then run the workload, then rows() waits and reports."""
+    """perf record on `cpus` for `seconds`: the constructor returns once
+    perf samples; run the workload, then rows() waits and reports."""
 
     def __init__(self, ctx, raw, cpus, seconds, comment):
         self.ctx, self.raw, self.seconds = ctx, raw, seconds

@@ -150,14 +150,11 @@ def generator():
 # ------------------------------------------------------- counter reading
 
 def read_stat():
-    """/proc/stat: cpu index -> (busy, softirq, idle) in clock ticks.
-    Busy and softirq are the tick's samples (these kernels account
-    time by sampling, one tick at a time); idle is the nohz idle
-    accounting, the time the CPU spent in its idle loop, measured."""
-    out = {}
-    for c, (user, system, idle, irq, softirq, steal) in cpu.read_stat().items():
-        out[c] = (user + system + irq + softirq + steal, softirq, idle)
-    return out
+    """/proc/stat: cpu index -> (softirq, idle) in clock ticks. Softirq
+    is the tick's samples (these kernels account time by sampling, one
+    tick at a time); idle is the nohz idle accounting, the time the CPU
+    spent in its idle loop, measured."""
+    return {c: (v[4], v[2]) for c, v in cpu.read_stat().items()}
 
 
 def read_softnet():
@@ -509,13 +506,13 @@ class FloodSteps(Workload):
                 prev = x
             return sm[-1][1]
         a, b = at(t1), at(t2)
-        _, soft, idle = ((y - x) / hz for x, y in zip(a, b))
+        soft, idle = ((y - x) / hz for x, y in zip(a, b))
         total = t2 - t1
         return (min(total, max(0.0, total - idle)), soft, total)
 
     def _snap(self):
         srv, sink = read_dev(self.server.pid, self.server_dev, SINK)
-        return {'stat': read_stat(), 'softnet': read_softnet(),
+        return {'softnet': read_softnet(),
                 'srv': srv, 'sink': sink,
                 'cli': read_dev(self.cwatch.pid, self.client_dev)[0],
                 'snmp': read_snmp(self.server.pid), 'mono': time.monotonic()}
