@@ -66,12 +66,22 @@ sent (by the generator), offered_pps, kept_up, gen_runq_wait_s,
 reached_pps, reached_ratio (reached / asked), taken_pps (into the
 server's backlog), backlog_drop_pps, answered_pps, answered_share
 (answered / reached), cpu_util (server CPU busy share), cpu_softirq,
-other_cpu_util, cpu_us_per_pkt (net of the baseline, per packet taken),
+other_cpu_util, net_rx_per_pkt (see below), cpu_us_per_pkt (net of the
+baseline, per packet taken),
 cpu_us_per_answer (per packet answered), legit_conns, legit_ok,
 success_pct, connect_p50_ms, connect_p99_ms, syncookies_sent,
 syncookies_failed, listen_drops, out_rsts, hook_synack, hook_ack_invalid,
 hook_ack_dropped (the counters' deltas over the step; hook_* need the
 module), synack_retrans.
+
+How the server's CPU takes the packets: net_rx_per_pkt is the NET_RX
+softirqs `server_cpu` ran over the step (/proc/softirqs) per packet it
+took. A packet steered there by RPS finds that CPU's backlog idle or
+already scheduled; only the first kind costs an interrupt (an IPI) and
+a softirq run, often a wakeup from idle too. Near 1, every packet paid
+that on its own; far below, packets shared it, as they do once the
+CPU's work per packet outlasts the gap between them. A cheaper path per
+packet can so raise the CPU per packet's share of this fixed cost.
 
 Where the time goes: with `profile = RATE` one more step floods at
 RATE after the others, with `perf record -g` sampling `server_cpu`
@@ -113,7 +123,7 @@ from ..measures import cpu
 COLUMNS = ['step', 'rate', 't', 'window_s', 'sent', 'offered_pps', 'kept_up',
            'gen_runq_wait_s', 'reached_pps', 'reached_ratio', 'taken_pps',
            'backlog_drop_pps', 'answered_pps', 'answered_share', 'cpu_util',
-           'cpu_softirq', 'other_cpu_util', 'cpu_us_per_pkt',
+           'cpu_softirq', 'other_cpu_util', 'net_rx_per_pkt', 'cpu_us_per_pkt',
            'cpu_us_per_answer', 'legit_conns', 'legit_ok', 'success_pct',
            'connect_p50_ms', 'connect_p99_ms', 'syncookies_sent',
            'syncookies_failed', 'listen_drops', 'out_rsts', 'hook_synack',
@@ -167,6 +177,16 @@ def read_softnet():
             cpu = int(p[12], 16) if len(p) > 12 else i
             out[cpu] = (int(p[0], 16), int(p[1], 16))
     return out
+
+
+def read_net_rx():
+    """/proc/softirqs: cpu -> NET_RX softirqs run there."""
+    with open('/proc/softirqs') as f:
+        for line in f:
+            p = line.split()
+            if p and p[0] == 'NET_RX:':
+                return {i: int(v) for i, v in enumerate(p[1:])}
+    return {}
 
 
 def read_dev(pid, *devs):
@@ -512,7 +532,7 @@ class FloodSteps(Workload):
 
     def _snap(self):
         srv, sink = read_dev(self.server.pid, self.server_dev, SINK)
-        return {'softnet': read_softnet(),
+        return {'softnet': read_softnet(), 'net_rx': read_net_rx(),
                 'srv': srv, 'sink': sink,
                 'cli': read_dev(self.cwatch.pid, self.client_dev)[0],
                 'snmp': read_snmp(self.server.pid), 'mono': time.monotonic()}
@@ -585,6 +605,7 @@ class FloodSteps(Workload):
         busy, soft, total = cpu[sc]
         obusy, _, ototal = cpu[oc]
         drops = b['softnet'].get(sc, (0, 0))[1] - a['softnet'].get(sc, (0, 0))[1]
+        net_rx = b['net_rx'].get(sc, 0) - a['net_rx'].get(sc, 0)
         srx = b['srv'][0] - a['srv'][0]
         stx = b['srv'][1] - a['srv'][1]
         ctx_ = b['cli'][1] - a['cli'][1]
@@ -614,6 +635,7 @@ class FloodSteps(Workload):
                'cpu_util': round(min(1.0, busy / total), 4) if total else None,
                'cpu_softirq': round(soft / total, 4) if total else None,
                'other_cpu_util': round(min(1.0, obusy / ototal), 4) if ototal else None,
+               'net_rx_per_pkt': round(net_rx / taken, 3) if rate and taken else None,
                'syncookies_sent': d.get('TcpExtSyncookiesSent'),
                'syncookies_failed': d.get('TcpExtSyncookiesFailed'),
                'listen_drops': d.get('TcpExtListenDrops'),
