@@ -38,7 +38,7 @@
 #include "tool.h"
 
 #define BATCH 64		/* messages per sendmmsg() */
-#define MAX_WAKEUPS 4000	/* a second; see the pacing loop */
+#define MAX_WAKEUPS 4000	/* a second, by default; see the pacing loop */
 #define FRAME_MAX 128
 
 enum kind { SYN, ACK };
@@ -55,19 +55,20 @@ static struct {
 	double secs;
 	uint64_t count;
 	uint64_t burst;
+	uint64_t wakeups;		/* at most this many a second */
 	int cpu;
 	int qdisc;			/* through the interface's qdisc */
 	uint8_t dmac[6];
 	int have_dmac;
 	uint64_t seed;
-} o = { .kind = SYN, .opts = 1, .cpu = -1 };
+} o = { .kind = SYN, .opts = 1, .cpu = -1, .wakeups = MAX_WAKEUPS };
 
 static void usage(const char *msg)
 {
 	tool_usage(msg,
 "usage: tcplab-flood -i IF -d DST -p PORT -s SRC/PLEN [-k syn|ack] [-r PPS]\n"
 "                    [-t SECONDS | -n COUNT] [-o linux|none] [-m MAC]\n"
-"                    [-b BURST] [-c CPU] [-q] [-S SEED]\n"
+"                    [-b BURST] [-w WAKEUPS] [-c CPU] [-q] [-S SEED]\n"
 "  -s  random sources are drawn from this prefix (IPv4 or IPv6, as DST);\n"
 "      the receiver must route it back via one neighbour (ip route add\n"
 "      SRC/PLEN via ADDR), else it resolves every source on its own\n"
@@ -76,6 +77,8 @@ static void usage(const char *msg)
 "  -o  SYN options: linux (MSS, SACK_PERM, TS, WS; ACKs carry TS) or none\n"
 "  -m  destination MAC; default: the one the kernel uses for DST\n"
 "  -b  token bucket depth in packets (default 100 ms worth, at least 64)\n"
+"  -w  wake at most this often a second (default 4000): above that rate\n"
+"      each wakeup sends rate/WAKEUPS packets back to back\n"
 "  -c  pin to this CPU\n"
 "  -q  through the interface's qdisc (default: straight to the driver)\n");
 }
@@ -337,7 +340,7 @@ static void parse_args(int argc, char **argv)
 	int c, fam;
 
 	o.rate = 1000;
-	while ((c = getopt(argc, argv, "i:d:p:s:k:r:t:n:o:m:b:c:qS:h")) != -1) {
+	while ((c = getopt(argc, argv, "i:d:p:s:k:r:t:n:o:m:b:w:c:qS:h")) != -1) {
 		switch (c) {
 		case 'i':
 			o.ifname = optarg;
@@ -392,6 +395,11 @@ static void parse_args(int argc, char **argv)
 			o.burst = strtoull(optarg, &end, 10);
 			if (*end || !o.burst)
 				usage("bad burst");
+			break;
+		case 'w':
+			o.wakeups = strtoull(optarg, &end, 10);
+			if (*end || !o.wakeups || o.wakeups > 1000000)
+				usage("bad wakeups");
 			break;
 		case 'c':
 			o.cpu = parse_cpu(optarg);
@@ -529,12 +537,12 @@ int main(int argc, char **argv)
 	 */
 	if (!o.burst)
 		o.burst = o.rate / 10 > 64 ? o.rate / 10 : 64;
-	/* Wake at most MAX_WAKEUPS times a second, each wakeup sending what
+	/* Wake at most o.wakeups times a second, each wakeup sending what
 	 * fell due meanwhile: a wakeup is a timer interrupt, a context switch
 	 * and two system calls, and at ~20k a second they took most of the
 	 * generator's CPU under TCG, so it fell behind at 40000 SYN/s.
 	 */
-	quantum = o.rate / MAX_WAKEUPS > 1 ? o.rate / MAX_WAKEUPS : 1;
+	quantum = o.rate / o.wakeups > 1 ? o.rate / o.wakeups : 1;
 	have_tx = if_counters(&tx0, &txd0) == 0;
 
 	w0 = runq_wait_s();
