@@ -22,6 +22,7 @@ of the load generator.
   other_cpu = 1
   synproxy = false             # nft SYNPROXY in front of the port
   profile = 8000               # one more step at this rate under perf
+  wakeups = 4000               # the generator wakes at most this often a second
 
 The generator is tcplab-flood (scripts/tools): a token bucket on
 CLOCK_MONOTONIC, so the rate is the one asked for, and it says when it
@@ -289,6 +290,10 @@ class FloodSteps(Workload):
                           default=False),
         'qdisc': Field('bool', 'send through a qdisc on the generator\'s '
                        'interface (pfifo if it has none)', default=True),
+        'wakeups': Field('int', 'the generator wakes at most this often a '
+                         'second, sending rate/wakeups packets back to back '
+                         'above it (tcplab-flood -w)', default=4000,
+                         minimum=1, maximum=1_000_000),
         'profile': Field('number', 'after the steps, one more at this rate '
                          'with perf sampling the server\'s CPU (0: none)',
                          default=0, minimum=0, maximum=10_000_000),
@@ -453,7 +458,7 @@ class FloodSteps(Workload):
         self.flood_argv = [generator(), '-i', self.dev, '-d', dst, '-p',
                            str(it['port']), '-s', str(self.prefix), '-k',
                            it['packet'], '-o', it['options'],
-                           '-t', '%g' % it['step']]
+                           '-t', '%g' % it['step'], '-w', str(it['wakeups'])]
         if it['steer']:
             self.flood_argv += ['-c', str(it['other_cpu'])]
         if it['qdisc']:
