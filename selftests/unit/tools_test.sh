@@ -65,8 +65,10 @@ wait_listening "$recv" 80 5
 
 ip netns exec "$gen" "$flood" -i veth0 -d 10.9.0.2 -p 80 -s 10.200.0.0/16 -r 10 -k fin >/dev/null 2>&1
 rc=$?
+ip netns exec "$gen" "$flood" -i veth0 -d 10.9.0.2 -p 80 -s 10.200.0.0/16 -r 10 -w 0 >/dev/null 2>&1
+rc=$rc-$?
 ip netns exec "$gen" "$flood" -i nosuchif -d 10.9.0.2 -p 80 -s 10.200.0.0/16 -r 10 >/dev/null 2>&1
-check flood_bad_kind_exits_2_missing_if_exits_1 test "$rc-$?" = 2-1
+check flood_bad_kind_or_wakeups_exits_2_missing_if_exits_1 test "$rc-$?" = 2-2-1
 
 ip netns exec "$recv" nstat -n
 total=0
