@@ -539,8 +539,9 @@ int main(int argc, char **argv)
 		o.burst = o.rate / 10 > 64 ? o.rate / 10 : 64;
 	/* Wake at most o.wakeups times a second, each wakeup sending what
 	 * fell due meanwhile: a wakeup is a timer interrupt, a context switch
-	 * and two system calls, and at ~20k a second they took most of the
-	 * generator's CPU under TCG, so it fell behind at 40000 SYN/s.
+	 * and two system calls. Waking up to 20000 times a second took about
+	 * half the sender's CPU (24000 pps: 1.0 s of CPU in 3 s, 0.55 s at
+	 * 4000 wakeups), CPU a flood benchmark shares with its clients.
 	 */
 	quantum = o.rate / o.wakeups > 1 ? o.rate / o.wakeups : 1;
 	have_tx = if_counters(&tx0, &txd0) == 0;
