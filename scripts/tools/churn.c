@@ -64,6 +64,14 @@ static struct {
 static struct sockaddr_storage addr[MAX_DST];	/* -d or -a, port unset */
 static socklen_t alen[MAX_DST];
 
+/* Every connection's times in microseconds, for percentiles at the end. */
+struct lat {
+	float *us;
+	size_t n, cap;
+};
+
+static struct lat lat_connect, lat_conn;
+
 static void usage(const char *msg)
 {
 	tool_usage(msg,
@@ -95,6 +103,44 @@ static double cpu_s(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static void lat_add(struct lat *l, double s)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 4096;
+		float *us = realloc(l->us, cap * sizeof(*us));
+
+		if (!us)
+			die("realloc");
+		l->us = us;
+		l->cap = cap;
+	}
+	l->us[l->n++] = s * 1e6;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* "NAME":{"p50":..,"p90":..,"p99":..,"max":..} in microseconds. */
+static void lat_print(const char *name, struct lat *l)
+{
+	static const int pct[] = { 50, 90, 99 };
+	size_t i;
+
+	printf("\"%s\":{", name);
+	if (!l->n) {
+		printf("},");
+		return;
+	}
+	qsort(l->us, l->n, sizeof(*l->us), cmp_float);
+	for (i = 0; i < sizeof(pct) / sizeof(pct[0]); i++)
+		printf("\"p%d\":%.1f,", pct[i], l->us[(l->n - 1) * pct[i] / 100]);
+	printf("\"max\":%.1f},", l->us[l->n - 1]);
 }
 
 static void set_port(struct sockaddr_storage *ss, int port)
@@ -171,6 +217,7 @@ static int one(struct sockaddr_storage *ss, socklen_t len, const char *req)
 	struct timeval tv = { o.timeout_ms / 1000, o.timeout_ms % 1000 * 1000 };
 	char buf[65536];
 	int fd, got = 0, e = 0;
+	double t;
 	ssize_t n;
 
 	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -179,10 +226,12 @@ static int one(struct sockaddr_storage *ss, socklen_t len, const char *req)
 	/* Bounds a lost SYN or reply; connect() then fails with EINPROGRESS. */
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	t = now_s();
 	if (connect(fd, (struct sockaddr *)ss, len)) {
 		e = errno;
 		goto out;
 	}
+	lat_add(&lat_connect, now_s() - t);
 	if (o.msg) {
 		n = write(fd, req, o.msg);
 		if (n != o.msg) {
@@ -209,7 +258,7 @@ static int client(void)
 {
 	static long long fails[NERR + 1];
 	double t0, t, end, last, max_lat = 0, c0, w0, w;
-	long long ok = 0, failed = 0, *ivals = NULL, tw0, tw1;
+	long long ok = 0, failed = 0, *ivals = NULL, tw0, tw1, slow = 0;
 	int nival = 0, i, d = 0, ndst, port, e;
 	char *req;
 
@@ -246,6 +295,11 @@ static int client(void)
 		t = now_s();
 		if (t - last > max_lat)
 			max_lat = t - last;
+		/* A lost segment's retransmission: 200 ms and more. */
+		if (t - last > 0.1)
+			slow++;
+		if (!e)
+			lat_add(&lat_conn, t - last);
 		last = t;
 		if (e) {
 			failed++;
@@ -273,7 +327,11 @@ static int client(void)
 		printf("%s\"%s\":%lld", e++ ? "," : "",
 		       i == NERR ? "other" : errname(i), fails[i]);
 	}
-	printf("},\"interval_ms\":%d,\"intervals\":[", o.interval_ms);
+	printf("},");
+	lat_print("connect_us", &lat_connect);
+	lat_print("conn_us", &lat_conn);
+	printf("\"over_100ms\":%lld,\"interval_ms\":%d,\"intervals\":[",
+	       slow, o.interval_ms);
 	for (i = 0; i < nival; i++)
 		printf("%s%lld", i ? "," : "", ivals[i]);
 	printf("]}\n");
