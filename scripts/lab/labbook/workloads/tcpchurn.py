@@ -29,7 +29,10 @@ sockets without TIME_WAIT (tw_overflow).
 Values flow.NAME.completed, .failed, .eaddrnotavail, .conn_per_s,
 .conn_per_run_s (completed over the time the client had a CPU: the
 steadier rate on a shared machine), .runq_wait_s, .cpu_busy,
-.max_conn_ms, .tw_overflow, .server_accepted, .server_errors; table
+.max_conn_ms, .over_100ms (connections that took over 100 ms: a
+retransmission), .connect_p50_us / .connect_p99_us (connect() alone),
+.conn_p50_us / .conn_p99_us (a whole connection), .tw_overflow,
+.server_accepted, .server_errors; table
 flow.NAME (t, completed: per interval, total: so far).
 
 Where the time goes: with `profile = true` the client runs once more
@@ -50,7 +53,8 @@ from . import _common, _perf
 
 VALUES = ('completed', 'failed', 'eaddrnotavail', 'conn_per_s',
           'conn_per_run_s', 'runq_wait_s', 'cpu_busy', 'max_conn_ms',
-          'tw_overflow', 'server_accepted', 'server_errors')
+          'over_100ms', 'connect_p50_us', 'connect_p99_us', 'conn_p50_us',
+          'conn_p99_us', 'tw_overflow', 'server_accepted', 'server_errors')
 COLUMNS = ['t', 'completed', 'total']
 
 
@@ -206,9 +210,15 @@ class TcpChurn(Workload):
             self.server.kill()
         n = 'flow.' + self.name
         for k in ('completed', 'failed', 'conn_per_s', 'conn_per_run_s',
-                  'runq_wait_s', 'cpu_busy', 'max_conn_ms', 'tw_overflow'):
+                  'runq_wait_s', 'cpu_busy', 'max_conn_ms', 'tw_overflow',
+                  'over_100ms'):
             if k in r:
                 ctx.data.add_value('%s.%s' % (n, k), r[k])
+        for k in ('connect_us', 'conn_us'):
+            for p in ('p50', 'p99'):
+                if p in r.get(k, {}):
+                    ctx.data.add_value('%s.%s_%s_us' % (n, k[:-3], p),
+                                       r[k][p])
         ctx.data.add_value(n + '.eaddrnotavail',
                            r.get('failures', {}).get('EADDRNOTAVAIL', 0))
         if srv:
