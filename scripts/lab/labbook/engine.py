@@ -564,12 +564,26 @@ def set_module(want, tracer=None, timeout=30.0):
         time.sleep(0.5)
 
 
+def _williams_row(n, r):
+    """Row r of a Williams design for n variants: over n rows (2n when n
+    is odd, the second n the first reversed) every variant runs once in
+    every position and right after every other variant equally often."""
+    w = [0]
+    for j in range(1, n):
+        w.append((j + 1) // 2 if j % 2 else n - j // 2)
+    row = [(r + x) % n for x in w]
+    return row[::-1] if n % 2 and (r // n) % 2 else row
+
+
 def run_plan(nvariants, reps, n_last, order):
     """The order of the runs: [(variant index, repetition)]. "variant":
     each variant's repetitions together. "interleaved": repetition by
     repetition; the variants come in blocks of n_last (the values of the
-    last dimension, which varies fastest), each block rotated by one more
-    place per repetition and per block."""
+    last dimension, which varies fastest), each block in the order of the
+    next row of a Williams design, one row further on per block. A plain
+    rotation kept each variant's predecessor fixed (the same one always
+    ran just before it), and whatever a run leaves behind (a namespace
+    still being torn down) fell on the same neighbour every time."""
     if order != 'interleaved':
         return [(v, r) for v in range(nvariants) for r in range(reps)]
     n_last = max(1, min(n_last, nvariants))
@@ -577,8 +591,8 @@ def run_plan(nvariants, reps, n_last, order):
     for r in range(reps):
         for g in range(0, nvariants, n_last):
             block = list(range(g, min(g + n_last, nvariants)))
-            k = (r + g // n_last) % len(block)
-            plan += [(v, r) for v in block[k:] + block[:k]]
+            row = _williams_row(len(block), r + g // n_last)
+            plan += [(block[i], r) for i in row]
     return plan
 
 

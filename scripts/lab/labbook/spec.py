@@ -49,9 +49,11 @@ EXPERIMENT_KEYS = {
     'order': Field('str', 'how repetitions run: "variant" (every repetition '
                    'of a variant, then the next variant) or "interleaved" '
                    '(one repetition of every variant, then the next, the '
-                   'last dimension\'s values rotated by one place each time '
-                   'so that none always runs first; for comparisons that '
-                   'must share the machine\'s slow and fast moments)',
+                   'last dimension\'s values in a new order each time, so '
+                   'that over n repetitions (2n for odd n) each runs in '
+                   'every place and right after every other equally often; '
+                   'for comparisons that must share the machine\'s slow and '
+                   'fast moments)',
                    default='variant', choices=('variant', 'interleaved')),
     'module': Field('str', 'the tcp_lab module during each run: "keep" it '
                     'as it is, or make sure it is "loaded" (insmod '

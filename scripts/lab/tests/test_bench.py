@@ -357,12 +357,31 @@ class Sweeps(unittest.TestCase):
 
     def test_interleaved_order(self):
         from labbook import engine
-        # Each repetition runs every variant once; the block's first
-        # variant moves one place each repetition.
+        # Each repetition runs every variant once; over n repetitions (2n
+        # for odd n) each variant runs in every position and right after
+        # every other variant equally often (a Williams design).
+        for n in range(2, 7):
+            reps = n if n % 2 == 0 else 2 * n
+            plan = engine.run_plan(n, reps, n, 'interleaved')
+            self.assertEqual(sorted(plan),
+                             [(v, r) for v in range(n) for r in range(reps)])
+            rows = [[v for v, r in plan if r == k] for k in range(reps)]
+            for pos in range(n):
+                self.assertEqual(sorted(row[pos] for row in rows),
+                                 sorted(list(range(n)) * (reps // n)))
+            after = {}
+            for row in rows:
+                for a, b in zip(row, row[1:]):
+                    after[a, b] = after.get((a, b), 0) + 1
+            self.assertEqual(len(after), n * (n - 1), n)
+            self.assertEqual(len(set(after.values())), 1, (n, after))
+        # Three variants, three repetitions: the old plain rotation ran
+        # variant 2 after variant 1 every time.
         plan = engine.run_plan(3, 3, 3, 'interleaved')
         self.assertEqual(plan, [(0, 0), (1, 0), (2, 0), (1, 1), (2, 1), (0, 1),
                                 (2, 2), (0, 2), (1, 2)])
-        self.assertEqual(sorted(plan), [(v, r) for v in range(3) for r in range(3)])
+        plan = engine.run_plan(3, 6, 3, 'interleaved')
+        self.assertIn([(1, 3), (0, 3)], [plan[i:i + 2] for i in range(17)])
         self.assertEqual(engine.run_plan(2, 2, 2, 'variant'),
                          [(0, 0), (0, 1), (1, 0), (1, 1)])
 
