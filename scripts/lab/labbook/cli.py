@@ -85,7 +85,10 @@ def cmd_check(args):
     total = 0
     for s in sets:
         t = sum(v.end_time() for v in s.variants) * s.reps
-        total += t + RUN_OVERHEAD * len(s.variants) * s.reps
+        # A quiet machine settles in two windows (0.5 s); the limit is
+        # for the one that does not.
+        wait = min(s.variants[0].meta['settle'], 0.5)
+        total += t + (RUN_OVERHEAD + wait) * len(s.variants) * s.reps
         if args.names:
             print(s.name)
             continue

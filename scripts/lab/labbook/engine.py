@@ -575,6 +575,27 @@ def _williams_row(n, r):
     return row[::-1] if n % 2 and (r // n) % 2 else row
 
 
+QUIET_WINDOW_S = 0.25
+QUIET_IDLE = 0.85
+
+
+def settle(limit):
+    """Wait until every CPU was at least QUIET_IDLE idle in two windows in
+    a row, or `limit` seconds have passed; returns the seconds waited."""
+    from .measures import cpu
+    t0 = time.monotonic()
+    quiet = 0
+    a = cpu.read_stat()
+    while quiet < 2 and time.monotonic() - t0 < limit:
+        time.sleep(QUIET_WINDOW_S)
+        b = cpu.read_stat()
+        fr = [cpu.fractions(a[c], b[c]) for c in b if c in a]
+        busy = max((f[0] for f in fr if f), default=0.0)
+        quiet = quiet + 1 if busy <= 1 - QUIET_IDLE else 0
+        a = b
+    return round(time.monotonic() - t0, 2)
+
+
 def run_plan(nvariants, reps, n_last, order):
     """The order of the runs: [(variant index, repetition)]. "variant":
     each variant's repetitions together. "interleaved": repetition by
@@ -704,9 +725,12 @@ def _run_set(s, out, tracer, prefix, current, keep_raw):
                 os.makedirs(rundir, exist_ok=True)
                 rj = {'status': 'error', 'error': str(ex), 'wall_s': 0}
             else:
+                waited = settle(e.meta['settle']) if e.meta['settle'] else None
                 timeout = int(e.timeout + SETUP_ALLOWANCE)
                 rj = _fork_run(e, rundir, tracer, prefix, timeout,
                                lambda pid: current.__setitem__('pid', pid))
+                if waited is not None:
+                    rj['settle_s'] = waited
             rj['dir'] = os.path.relpath(rundir, d)
             rj['seq'] = seq + 1
             rj['started_s'] = round(started, 1)

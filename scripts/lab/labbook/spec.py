@@ -55,6 +55,13 @@ EXPERIMENT_KEYS = {
                    'for comparisons that must share the machine\'s slow and '
                    'fast moments)',
                    default='variant', choices=('variant', 'interleaved')),
+    'settle': Field('time', 'before each run, wait up to this long for the '
+                    'machine to go quiet (every CPU at least 85 % idle '
+                    'in two successive 0.25 s windows), so that a run does '
+                    'not share the CPUs with the teardown of the one before '
+                    '(a deleted namespace is cleaned up in the background); '
+                    'the wait is the run\'s settle_s in run.json',
+                    default=0.0),
     'module': Field('str', 'the tcp_lab module during each run: "keep" it '
                     'as it is, or make sure it is "loaded" (insmod '
                     '$TCPLAB_KO) or "unloaded" (rmmod) before the run '

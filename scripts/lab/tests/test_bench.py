@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import sys
 import tempfile
 import textwrap
 import unittest
@@ -354,6 +355,19 @@ class Sweeps(unittest.TestCase):
             spec.load(p, only=[spec.parse_only('cfg=nosuch')])
         with self.assertRaises(SpecError):
             spec.load_many([p], only=[spec.parse_only('nodim=1')])
+
+    def test_settle_waits_for_a_busy_machine(self):
+        import subprocess
+        from labbook import engine
+        hogs = [subprocess.Popen([sys.executable, '-c', 'while True: pass'])
+                for _ in range(os.cpu_count() or 1)]
+        try:
+            waited = engine.settle(1.0)
+        finally:
+            for h in hogs:
+                h.kill()
+                h.wait()
+        self.assertGreaterEqual(waited, 1.0)
 
     def test_interleaved_order(self):
         from labbook import engine
