@@ -60,7 +60,7 @@ EXPERIMENT_KEYS = {
                     'in two successive 0.25 s windows), so that a run does '
                     'not share the CPUs with the teardown of the one before '
                     '(a deleted namespace is cleaned up in the background); '
-                    'the wait is the run\'s settle_s in run.json',
+                    'the wait is the run\'s settle_s in result.json',
                     default=0.0),
     'module': Field('str', 'the tcp_lab module during each run: "keep" it '
                     'as it is, or make sure it is "loaded" (insmod '
