@@ -177,14 +177,20 @@ else
 fi
 
 # A bogus ACK to a listener matches no connection and no cookie: the
-# kernel resets it, one RST each.
-ip netns exec "$recv" nstat -n
+# kernel resets it, one RST each. Counted against the segments TCP took
+# (absolute counters, before and after): a frame lost on the way on a
+# loaded host (CI once saw 999 RSTs for 1000 ACKs) is not the generator's
+# fault, a segment TCP took without a reset would be.
+nstat_out=$(ip netns exec "$recv" nstat -a -z)
+rst0=$(nstat_get TcpOutRsts) in0=$(nstat_get TcpInSegs) csum0=$(nstat_get TcpInCsumErrors)
 out=$(ip netns exec "$gen" "$flood" -i veth0 -d 10.9.0.2 -p 80 -s 10.200.0.0/16 \
 	-k ack -r 2000 -n 1000)
 nstat_out=$(ip netns exec "$recv" nstat -a -z)
-diag "1000 bogus ACKs: recv sent $(nstat_get TcpOutRsts) RSTs, $(nstat_get TcpInCsumErrors) checksum errors"
+rsts=$(($(nstat_get TcpOutRsts) - rst0)) took=$(($(nstat_get TcpInSegs) - in0))
+csum=$(($(nstat_get TcpInCsumErrors) - csum0))
+diag "1000 bogus ACKs: TCP took $took, sent $rsts RSTs, $csum checksum errors"
 check flood_acks_each_draw_a_rst \
-	test "$(nstat_get TcpOutRsts)" = 1000 -a "$(nstat_get TcpInCsumErrors)" = 0 -a \
+	test "$rsts" = "$took" -a "$took" -ge 990 -a "$csum" = 0 -a \
 	"$(jget sent "$out")" = 1000
 
 # -q sends through the interface's qdisc (bypassed without it): the
