@@ -138,7 +138,7 @@ static void lat_print(const char *name, struct lat *l)
 		return;
 	}
 	qsort(l->us, l->n, sizeof(*l->us), cmp_float);
-	for (i = 0; i < sizeof(pct) / sizeof(pct[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(pct); i++)
 		printf("\"p%d\":%.1f,", pct[i], l->us[(l->n - 1) * pct[i] / 100]);
 	printf("\"max\":%.1f},", l->us[l->n - 1]);
 }

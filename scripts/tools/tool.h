@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 static inline void die(const char *what)
 {
 	fprintf(stderr, TOOL_NAME ": %s: %s\n", what, strerror(errno));
