@@ -239,7 +239,6 @@ wait_for 2 tw_count
 tw_srv=$(ip netns exec "$recv" ss -Htan state time-wait | wc -l)
 diag "TIME_WAIT: $tw in the client's namespace, $tw_srv in the server's"
 check churn_client_holds_time_wait test "$tw" = "$done_" -a "$tw_srv" = 0
-
 kill -TERM "$srv"
 wait "$srv"
 srv_out=$(tail -n 1 "$tmp/srv")
@@ -254,14 +253,15 @@ check churn_server_saw_every_connection \
 ip netns exec "$recv" "$churn" -l -a 10.9.0.2 -p 6000 >"$tmp/srv2" &
 srv=$!
 wait_for 5 grep -q ready "$tmp/srv2"
-ip netns exec "$recv" iptables -I INPUT -p tcp --syn --dport 6000 \
-	-m statistic --mode nth --every 1000000 --packet 0 -j DROP
+first_syn=(INPUT -p tcp --syn --dport 6000
+	-m statistic --mode nth --every 1000000 --packet 0 -j DROP)
+ip netns exec "$recv" iptables -I "${first_syn[@]}"
 out=$(ip netns exec "$gen" "$churn" -d 10.9.0.2 -p 6000 -t 1.5 -i 0)
-ip netns exec "$recv" iptables -D INPUT -p tcp --syn --dport 6000 \
-	-m statistic --mode nth --every 1000000 --packet 0 -j DROP
+ip netns exec "$recv" iptables -D "${first_syn[@]}"
 diag "first SYN dropped: $out"
-cmax=$(grep -o '"connect_us":{[^}]*}' <<<"$out" | grep -o '"max":[0-9]*' | cut -d: -f2)
-cp50=$(grep -o '"connect_us":{[^}]*}' <<<"$out" | grep -o '"p50":[0-9]*' | cut -d: -f2)
+connect_us=$(grep -o '"connect_us":{[^}]*}' <<<"$out")
+cmax=$(jget max "$connect_us") cp50=$(jget p50 "$connect_us")
+cmax=${cmax%.*} cp50=${cp50%.*}
 check churn_reports_a_lost_syn_as_a_slow_connect \
 	test "$(jget over_100ms "$out")" = 1 -a "${cmax:-0}" -ge 900000 -a \
 	"${cp50:-999999}" -lt 100000
