@@ -122,6 +122,59 @@ class Files(FileCase):
         self.assertEqual(k.values, {'net.ipv4.tcp_syncookies': 0})
 
 
+STEPS = textwrap.dedent('''
+    [experiment]
+    title = "t"
+    claim = "c"
+    source = "s"
+    [topology]
+    shape = "flood"
+    [[flow]]
+    kind = "flood_steps"
+    name = "fl"
+    from = "router"
+    port = 8000
+    steps = [0, 4000, 8000]
+    step = "5s"
+    quiet = "2s"
+    [[verdict]]
+    claim = "x"
+    metric = "flow.fl.min_reached_ratio"
+    min = 0.9
+''')
+
+
+class QuietWindow(FileCase):
+    """flood_steps' `quiet`: the server CPU is read over the start of
+    each flood, the legitimate clients only after it."""
+
+    def flow(self, text):
+        e = self.load_text(text).variants[0]
+        return [w for w in e.workloads if w.kind == 'flood_steps'][0]
+
+    def test_clients_start_after_the_cpu_window(self):
+        from labbook.workloads import floodsteps as fs
+        w = self.flow(STEPS)
+        w.plan = w._schedule(100.0)
+        for (i, rate, t), (j, a, b) in zip(w.plan, w._client_windows()):
+            self.assertEqual(i, j)
+            start = t + fs.STARTUP      # when the step's flood begins
+            lo, hi = w.cpu_window(start, start + 5.0)
+            self.assertEqual((lo, hi), (start, start + 2.0))
+            self.assertGreaterEqual(a, hi + fs.QUIET_GAP - 1e-9)
+            self.assertGreaterEqual(b - a, fs.CLIENTS_MIN - fs.QUIET_GAP - 0.3)
+        # Without it: the whole flood and its drain, clients from 0.5 s.
+        w = self.flow(STEPS.replace('quiet = "2s"\n', ''))
+        w.plan = w._schedule(100.0)
+        self.assertEqual(w.cpu_window(10.0, 15.0), (10.0, 15.0 + fs.DRAIN))
+        t = w.plan[1][2]
+        self.assertAlmostEqual(w._client_windows()[1][1], t + fs.STARTUP + 0.5)
+
+    def test_refused(self):
+        self.refused(STEPS.replace('quiet = "2s"', 'quiet = "4.5s"'),
+                     'flow.0.quiet')
+
+
 class Parsers(unittest.TestCase):
     def test_sock_diag(self):
         """Listeners and request socks counted by port from a dump."""
