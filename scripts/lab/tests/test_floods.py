@@ -18,13 +18,17 @@ from labbook.metrics import phases  # noqa: E402
 from labbook.workloads import connect, sysctl as wsysctl  # noqa: E402
 
 
-FLOOD = textwrap.dedent('''
+# Every file here: an experiment on the flood topology.
+HEAD = textwrap.dedent('''
     [experiment]
     title = "t"
     claim = "c"
     source = "s"
     [topology]
     shape = "flood"
+''')
+
+FLOOD = HEAD + textwrap.dedent('''
     [[flow]]
     kind = "listener"
     name = "srv"
@@ -122,13 +126,7 @@ class Files(FileCase):
         self.assertEqual(k.values, {'net.ipv4.tcp_syncookies': 0})
 
 
-STEPS = textwrap.dedent('''
-    [experiment]
-    title = "t"
-    claim = "c"
-    source = "s"
-    [topology]
-    shape = "flood"
+STEPS = HEAD + textwrap.dedent('''
     [[flow]]
     kind = "flood_steps"
     name = "fl"
