@@ -161,10 +161,10 @@ class QuietWindow(FileCase):
             self.assertEqual((lo, hi), (start, start + 2.0))
             self.assertGreaterEqual(a, hi + fs.QUIET_GAP - 1e-9)
             self.assertGreaterEqual(b - a, fs.CLIENTS_MIN - fs.QUIET_GAP - 0.3)
-        # Without it: the whole flood and its drain, clients from 0.5 s.
+        # Without it: the whole window, clients from 0.5 s.
         w = self.flow(STEPS.replace('quiet = "2s"\n', ''))
         w.plan = w._schedule(100.0)
-        self.assertEqual(w.cpu_window(10.0, 15.0), (10.0, 15.0 + fs.DRAIN))
+        self.assertEqual(w.cpu_window(10.0, 15.0), (10.0, 15.0))
         t = w.plan[1][2]
         self.assertAlmostEqual(w._client_windows()[1][1], t + fs.STARTUP + 0.5)
 

@@ -531,12 +531,11 @@ class FloodSteps(Workload):
                 for i, rate, t in self.plan]
 
     def cpu_window(self, start, end):
-        """The seconds the server's CPU is read over, for a step whose
-        flood (or, without one, its wait) ran from START to END: the
-        quiet part, or the whole with the drain after it."""
+        """The seconds the server's CPU is read over, for a step read
+        from START to END: its quiet part if it has one, else all."""
         if self.item['quiet']:
             return (start, start + self.item['quiet'])
-        return (start, end + DRAIN)
+        return (start, end)
 
     def _sample(self):
         """/proc/stat every 50 ms while the steps run: the CPU time of
@@ -589,13 +588,14 @@ class FloodSteps(Workload):
                     res = self._flood(ctx, rate, 'flood%d' % i)
                     end = time.monotonic()
                     dur = res.get('duration_s') or it['step']
-                    win = self.cpu_window(end - dur, end)
+                    # The drain after it: the backlog's last packets.
+                    win = self.cpu_window(end - dur, end + DRAIN)
                 else:
                     # As long as a flood step lasts, start-up included.
                     time.sleep(it['step'] + STARTUP)
                     end = time.monotonic()
                     dur = it['step']
-                    win = self.cpu_window(end - dur, end - DRAIN)
+                    win = self.cpu_window(end - dur, end)
                 time.sleep(DRAIN)
                 b = self._snap()
                 cpu = {c: self._cpu(c, *win) for c in
