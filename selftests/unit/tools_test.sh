@@ -239,6 +239,7 @@ wait_for 2 tw_count
 tw_srv=$(ip netns exec "$recv" ss -Htan state time-wait | wc -l)
 diag "TIME_WAIT: $tw in the client's namespace, $tw_srv in the server's"
 check churn_client_holds_time_wait test "$tw" = "$done_" -a "$tw_srv" = 0
+
 kill -TERM "$srv"
 wait "$srv"
 srv_out=$(tail -n 1 "$tmp/srv")
