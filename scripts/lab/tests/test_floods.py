@@ -8,6 +8,7 @@ import os
 import struct
 import tempfile
 import textwrap
+import time
 import unittest
 
 from _util import EXP, FileCase, write
@@ -154,8 +155,9 @@ class QuietWindow(FileCase):
         from labbook.workloads import floodsteps as fs
         w = self.flow(STEPS)
         w.plan = w._schedule(100.0)
-        for (i, rate, t), (j, a, b) in zip(w.plan, w._client_windows()):
-            self.assertEqual(i, j)
+        for p, ((i, alt, rate, t), (j, a, b)) in enumerate(
+                zip(w.plan, w._client_windows())):
+            self.assertEqual((p, alt), (j, 0))
             start = t + fs.STARTUP      # when the step's flood begins
             lo, hi = w.cpu_window(start, start + 5.0)
             self.assertEqual((lo, hi), (start, start + 2.0))
@@ -165,12 +167,144 @@ class QuietWindow(FileCase):
         w = self.flow(STEPS.replace('quiet = "2s"\n', ''))
         w.plan = w._schedule(100.0)
         self.assertEqual(w.cpu_window(10.0, 15.0), (10.0, 15.0))
-        t = w.plan[1][2]
+        t = w.plan[1][3]
         self.assertAlmostEqual(w._client_windows()[1][1], t + fs.STARTUP + 0.5)
 
     def test_refused(self):
         self.refused(STEPS.replace('quiet = "2s"', 'quiet = "4.5s"'),
                      'flow.0.quiet')
+
+
+PAIRED = STEPS.replace('quiet = "2s"\n', textwrap.dedent('''\
+    quiet = "2s"
+    profile = 4000
+    labels = ["kernel", "hook"]
+    alternate = { "net.tcp_lab.syncookie_mode" = 2, "net.ipv4.tcp_syncookies" = 1 }
+    '''))
+
+
+class FakeNet:
+    def __init__(self):
+        self.commands = []
+        self.writes = []
+
+    def sysctl(self, node, name, text):
+        self.writes.append((node, name, text))
+
+
+class FakeData:
+    def __init__(self):
+        self.tables, self.values = {}, {}
+
+    def add_table(self, name, cols, rows):
+        self.tables[name] = [dict(zip(cols, r)) for r in rows]
+
+    def add_value(self, name, v):
+        self.values[name] = v
+
+    def note(self, text):
+        pass
+
+
+class Alternate(FileCase):
+    """flood_steps' `alternate`: each flooding step twice, the server's
+    sysctls switched between the twins, ABBA, a row and a fit each."""
+
+    def flow(self, text):
+        e = self.load_text(text).variants[0]
+        return [w for w in e.workloads if w.kind == 'flood_steps'][0]
+
+    def test_plan_abba(self):
+        w = self.flow(PAIRED.replace('[0, 4000, 8000]', '[0, 4000, 8000, 16000]'))
+        w.plan = w._schedule(100.0)
+        self.assertEqual([(i, a, r) for i, a, r, t in w.plan],
+                         [(0, 0, 0), (1, 0, 4000), (1, 1, 4000), (2, 1, 8000),
+                          (2, 0, 8000), (3, 0, 16000), (3, 1, 16000)])
+        ts = [t for i, a, r, t in w.plan]
+        self.assertEqual(ts, sorted(ts))
+        self.assertAlmostEqual(ts[1] - ts[0], w._period())
+        # One window of clients per slot, each inside its own twin.
+        self.assertEqual([x[0] for x in w._client_windows()], list(range(7)))
+        # 7 steps and two profiles, each with its report.
+        from labbook.workloads import _perf
+        self.assertAlmostEqual(w.end_time(), 9 * w._period() + 2 * _perf.REPORT_S)
+        self.assertIn('flow.fl.profile_alt', w.outputs().tables)
+        plain = self.flow(STEPS)
+        self.assertEqual(len(plain._schedule(0.0)), 3)
+        self.assertNotIn('flow.fl.profile_alt', plain.outputs().tables)
+
+    def test_switch_and_restore(self):
+        w = self.flow(PAIRED)
+        ctx = type('Ctx', (), {})()
+        ctx.net = FakeNet()
+        w.alt_now = 0
+        w.alt_base = {'net.tcp_lab.syncookie_mode': '0',
+                      'net.ipv4.tcp_syncookies': '2'}
+        w._configure(ctx, 0)
+        self.assertEqual(ctx.net.writes, [])
+        w._configure(ctx, 1)
+        w._configure(ctx, 1)
+        w._configure(ctx, 0)
+        self.assertEqual(ctx.net.writes, [
+            ('server', 'net.tcp_lab.syncookie_mode', '2'),
+            ('server', 'net.ipv4.tcp_syncookies', '1'),
+            ('server', 'net.tcp_lab.syncookie_mode', '0'),
+            ('server', 'net.ipv4.tcp_syncookies', '2')])
+
+    def test_rows_and_fits_per_configuration(self):
+        import threading
+        w = self.flow(PAIRED)
+        w.plan = w._schedule(0.0)
+        cost = {0: 20e-6, 1: 10e-6}       # seconds of CPU per packet
+        w.rows = []
+        for p, (i, alt, rate, t) in enumerate(w.plan):
+            busy = 2.0 * (0.05 + cost[alt] * rate)
+            w.rows.append({
+                'step': i, 'rate': rate, '_slot': p, '_alt': alt,
+                'config': w.item['labels'][alt], 'taken_pps': rate,
+                'answered_pps': rate, 'reached_ratio': 1.0 if rate else None,
+                'kept_up': 1, '_busy': busy, '_window': 2.0,
+                '_taken': 2.0 * rate, '_answered': 2.0 * rate})
+        d = tempfile.mkdtemp()
+        w.raw = os.path.join(d, 'flow-fl')
+        # Slot 2 (the hook at 4000/s) lost its only client.
+        write(d, 'flow-fl.clients.json',
+              '[[1, 0, 1, 2.0, 3.0, "ok"], [2, 0, 0, null, null, "timeout"]]')
+        w.thread = threading.Thread(target=lambda: None)
+        w.thread.start()
+        w.error = None
+        w.clients = type('P', (), {'wait': lambda self, t: 0})()
+        w.profile_rows = {'': [], '_alt': []}
+        ctx = type('Ctx', (), {})()
+        ctx.data = FakeData()
+        w.finish(ctx, time.monotonic() + 10)
+        rows = ctx.data.tables['flow.fl']
+        # The one baseline, under both names.
+        self.assertEqual([(r['step'], r['config']) for r in rows],
+                         [(0, 'kernel'), (0, 'hook'), (1, 'kernel'),
+                          (1, 'hook'), (2, 'hook'), (2, 'kernel')])
+        self.assertEqual(rows[0]['cpu_util'], rows[1]['cpu_util'])
+        fit = {r['config']: r['cpu_us_per_pkt_fit'] for r in rows if r['rate']}
+        self.assertEqual(fit, {'kernel': 20.0, 'hook': 10.0})
+        self.assertEqual(ctx.data.values['flow.fl.cpu_us_per_pkt_fit'], 20.0)
+        per = {(r['step'], r['config']): r['cpu_us_per_pkt'] for r in rows}
+        self.assertAlmostEqual(per[(2, 'hook')], 10.0)
+        self.assertAlmostEqual(per[(2, 'kernel')], 20.0)
+        ok = {(r['step'], r['config']): r['success_pct'] for r in rows}
+        self.assertEqual((ok[(1, 'kernel')], ok[(1, 'hook')]), (100.0, 0.0))
+        self.assertIn('flow.fl.profile_alt', ctx.data.tables)
+
+    def test_refused(self):
+        self.refused(PAIRED.replace('"net.tcp_lab.syncookie_mode" = 2',
+                                    '"net.tcp_lab.syncookie_mode" = 7'),
+                     'flow.0.alternate.net.tcp_lab.syncookie_mode')
+        self.refused(PAIRED.replace('"net.ipv4.tcp_syncookies"',
+                                    '"kernel.panic"'),
+                     'flow.0.alternate.kernel.panic')
+        self.refused(PAIRED.replace('["kernel", "hook"]', '["k", "k"]'),
+                     'flow.0.labels')
+        self.refused(PAIRED.replace('["kernel", "hook"]', '["k"]'),
+                     'flow.0.labels')
 
 
 class Parsers(unittest.TestCase):

@@ -25,6 +25,8 @@ of the load generator.
   synproxy = false             # nft SYNPROXY in front of the port
   profile = 8000               # one more step at this rate under perf
   wakeups = 4000               # the generator wakes at most this often a second
+  alternate = { "net.tcp_lab.syncookie_mode" = 2 }   # a second configuration
+  labels = ["kernel", "hook"]  # the two configurations' names
 
 The generator is tcplab-flood (scripts/tools): a token bucket on
 CLOCK_MONOTONIC, so the rate is the one asked for, and it says when it
@@ -74,14 +76,16 @@ synack_retrans). The answers to spoofed sources leave the server by
 a dummy interface (its transmit counter is counted with the other's):
 they cost the server what any answer does and nothing after it.
 
-Table flow.NAME, one row per step: step, rate (asked), t, window_s,
+Table flow.NAME, one row per step (and configuration): step, config
+(with `alternate`, else empty), rate (asked), t, window_s,
 sent (by the generator), offered_pps, kept_up, gen_runq_wait_s,
 reached_pps, reached_ratio (reached / asked), taken_pps (into the
 server's backlog), backlog_drop_pps, answered_pps, answered_share
 (answered / reached), cpu_util (server CPU busy share), cpu_softirq,
 other_cpu_util, net_rx_per_pkt (see below), cpu_us_per_pkt (net of the
 baseline, per packet taken),
-cpu_us_per_answer (per packet answered), legit_conns, legit_ok,
+cpu_us_per_answer (per packet answered), cpu_us_per_pkt_fit (the
+configuration's fit, see below), legit_conns, legit_ok,
 success_pct, connect_p50_ms, connect_p99_ms, syncookies_sent,
 syncookies_failed, listen_drops, out_rsts, hook_synack, hook_ack_invalid,
 hook_ack_dropped (the counters' deltas over the step; hook_* need the
@@ -95,6 +99,17 @@ a softirq run, often a wakeup from idle too. Near 1, every packet paid
 that on its own; far below, packets shared it, as they do once the
 CPU's work per packet outlasts the gap between them. A cheaper path per
 packet can so raise the CPU per packet's share of this fixed cost.
+
+Two configurations in one run: with `alternate` (server sysctls, as in
+[sysctl.NODE]) each flooding step runs twice, one step after the other:
+once with the server as the run set it up, once with these sysctls
+written, the order swapped from one rate to the next (A B, B A, A B ...)
+and the values restored after the last. A run's cost per packet drifts
+more from one run to the next than between two steps of one run, so
+two configurations compared step by step in one run differ by what
+they cost, not by when they ran. The baseline step runs once, for
+both. Rows name their configuration in `config` (`labels`), and each
+configuration gets its own fit (the column cpu_us_per_pkt_fit).
 
 Where the time goes: with `profile = RATE` one more step floods at
 RATE after the others, with `perf record -g` sampling `server_cpu`
@@ -112,7 +127,9 @@ step), .min_reached_ratio, .max_reached_ratio (over the flooding steps),
 busy share against the packets per second it took, fitted over every
 step below saturation (busy < 0.9), the baseline included: microseconds
 of CPU per packet from all the steps at once, steadier than any one
-step's cpu_us_per_pkt.
+step's cpu_us_per_pkt (with `alternate`: the first configuration's; the
+rows carry each one's). With `profile` and `alternate`, the second
+configuration's profile is table flow.NAME.profile_alt.
 """
 import ipaddress
 import json
@@ -129,15 +146,16 @@ from ..plugin import Outputs, Workload
 from ..registry import register
 from ..schema import Field
 from .. import netns
-from . import _common, _perf
+from . import _common, _perf, sysctl as wsysctl
 from ._common import route_get
 from ..measures import cpu
+from .. import sysctl as lab_sysctl
 
-COLUMNS = ['step', 'rate', 't', 'window_s', 'sent', 'offered_pps', 'kept_up',
+COLUMNS = ['step', 'config', 'rate', 't', 'window_s', 'sent', 'offered_pps', 'kept_up',
            'gen_runq_wait_s', 'reached_pps', 'reached_ratio', 'taken_pps',
            'backlog_drop_pps', 'answered_pps', 'answered_share', 'cpu_util',
            'cpu_softirq', 'other_cpu_util', 'net_rx_per_pkt', 'cpu_us_per_pkt',
-           'cpu_us_per_answer', 'legit_conns', 'legit_ok', 'success_pct',
+           'cpu_us_per_answer', 'cpu_us_per_pkt_fit', 'legit_conns', 'legit_ok', 'success_pct',
            'connect_p50_ms', 'connect_p99_ms', 'syncookies_sent',
            'syncookies_failed', 'listen_drops', 'out_rsts', 'hook_synack',
            'hook_ack_invalid', 'hook_ack_dropped', 'synack_retrans']
@@ -315,6 +333,14 @@ class FloodSteps(Workload):
         'profile': Field('number', 'after the steps, one more at this rate '
                          'with perf sampling the server\'s CPU (0: none)',
                          default=0, minimum=0, maximum=10_000_000),
+        'alternate': Field('table', 'server sysctls of a second '
+                           'configuration: each flooding step runs twice in '
+                           'a row, as configured and with these set, which '
+                           'first in turn (ABBA); the rows\' config says '
+                           'which', default={}),
+        'labels': Field('strlist', 'with alternate: the two '
+                        'configurations\' names in the column config',
+                        default=['base', 'alternate']),
     }
 
     def check(self):
@@ -331,6 +357,15 @@ class FloodSteps(Workload):
                       'time)' % CLIENTS_MIN)
         if it['server_cpu'] == it['other_cpu']:
             self.fail('other_cpu', 'must differ from server_cpu')
+        self.alt = wsysctl.flat(it['alternate'])
+        for name, value in self.alt.items():
+            try:
+                lab_sysctl.check(name, value, 'static')
+            except ValueError as e:
+                self.fail('alternate.' + name, str(e))
+        if len(it['labels']) != 2 or len(set(it['labels'])) != 2 or \
+           not all(it['labels']):
+            self.fail('labels', 'two different names')
         nodes = self.exp.topology.nodes()
         if it['from'] is None and 'attacker' in nodes:
             self.src = 'attacker'
@@ -353,15 +388,17 @@ class FloodSteps(Workload):
         tables = {n: COLUMNS}
         if self.item['profile']:
             tables[n + '.profile'] = _perf.COLUMNS
+            if self.alt:
+                tables[n + '.profile_alt'] = _perf.COLUMNS
         return Outputs(values=['%s.%s' % (n, v) for v in VALUES],
                        tables=tables)
 
     def end_time(self):
         it = self.item
-        n = len(it['steps']) + (1 if it['profile'] else 0)
+        profiles = (2 if self.alt else 1) if it['profile'] else 0
+        n = len(self._schedule(0.0)) + profiles
         # perf report's symbol resolution after the last step.
-        return it['start'] + n * self._period() + \
-            (_perf.REPORT_S if it['profile'] else 0)
+        return it['start'] + n * self._period() + profiles * _perf.REPORT_S
 
     def _period(self):
         it = self.item
@@ -421,6 +458,12 @@ class FloodSteps(Workload):
 
     def prepare(self, ctx):
         it = self.item
+        for name, value in self.alt.items():
+            try:
+                lab_sysctl.check(name, value, 'live')
+            except ValueError as e:
+                raise RuntimeError('flow %s: alternate.%s: %s' % (
+                    self.name, name, e))
         ncpu = os.cpu_count() or 1
         for k in ('server_cpu', 'other_cpu'):
             if it['steer'] and it[k] >= ncpu:
@@ -491,12 +534,21 @@ class FloodSteps(Workload):
                        ', '.join('%g' % x for x in it['steps'])))
 
     def _schedule(self, t0):
+        """[(step, alt, rate, t)]: with `alternate` each flooding step
+        twice, the two configurations in turn first (ABBA), so that a
+        drift over the run weighs on both alike."""
         it = self.item
         out = []
         t = t0 + it['start']
+        k = 0
         for i, rate in enumerate(it['steps']):
-            out.append((i, rate, t))
-            t += self._period()
+            alts = [0]
+            if self.alt and rate:
+                alts = [k % 2, 1 - k % 2]
+                k += 1
+            for a in alts:
+                out.append((i, a, rate, t))
+                t += self._period()
         return out
 
     def start(self, ctx, t0):
@@ -510,7 +562,7 @@ class FloodSteps(Workload):
         self.rows = []
         self.error = None
         self.samples = []
-        self.profile_rows = []
+        self.profile_rows = {}
         self.sampling_done = threading.Event()
         self.sampler = threading.Thread(target=self._sample, daemon=True)
         self.sampler.start()
@@ -519,16 +571,17 @@ class FloodSteps(Workload):
         self.thread.start()
 
     def _client_windows(self):
-        """[[step, from, to]]: the clients' windows, inside each flood,
+        """[[slot, from, to]]: the clients' windows (slot: the place in
+        the plan), inside each flood,
         after its quiet part if any, leaving `timeout` for the last
         connection to finish before the step's counters."""
         it = self.item
         lead = min(0.5, it['step'] / 4)
         if it['quiet']:
             lead = max(lead, it['quiet'] + QUIET_GAP)
-        return [[i, t + STARTUP + lead,
+        return [[p, t + STARTUP + lead,
                  t + STARTUP + it['step'] - min(0.3, it['step'] / 8)]
-                for i, rate, t in self.plan]
+                for p, (i, alt, rate, t) in enumerate(self.plan)]
 
     def cpu_window(self, start, end):
         """The seconds the server's CPU is read over, for a step read
@@ -578,7 +631,11 @@ class FloodSteps(Workload):
     def _run(self, ctx):
         it = self.item
         try:
-            for i, rate, t in self.plan:
+            self.alt_now = 0
+            self.alt_base = {name: ctx.net.read(self.dst, lab_sysctl.proc_path(
+                name)).strip() for name in self.alt}
+            for p, (i, alt, rate, t) in enumerate(self.plan):
+                self._configure(ctx, alt)
                 left = t - time.monotonic()
                 if left > 0:
                     time.sleep(left)
@@ -600,9 +657,16 @@ class FloodSteps(Workload):
                 b = self._snap()
                 cpu = {c: self._cpu(c, *win) for c in
                        (it['server_cpu'], it['other_cpu'])}
-                self.rows.append(self._row(i, rate, t, a, b, res, dur, cpu))
+                row = self._row(i, rate, t, a, b, res, dur, cpu)
+                row.update({'_slot': p, '_alt': alt,
+                            'config': it['labels'][alt] if self.alt else None})
+                self.rows.append(row)
             if it['profile']:
-                self._profile(ctx)
+                # The configuration in place first: one switch fewer.
+                first = self.alt_now
+                for alt in ([first, 1 - first] if self.alt else [0]):
+                    self._profile(ctx, '_alt' if alt else '', alt)
+            self._configure(ctx, 0)
         except Exception as e:      # reported by finish()
             self.error = '%s: %s' % (type(e).__name__, e)
         finally:
@@ -622,18 +686,32 @@ class FloodSteps(Workload):
             f.write(out)
         return json.loads(out.strip().splitlines()[-1])
 
-    def _profile(self, ctx):
+    def _configure(self, ctx, alt):
+        """The server's sysctls of configuration ALT (1: `alternate`,
+        0: as they were before the first step)."""
+        if not self.alt or alt == self.alt_now:
+            return
+        ctx.net.commands.append('# flow %s: the %s configuration' % (
+            self.name, self.item['labels'][alt]))
+        for name, value in self.alt.items():
+            ctx.net.sysctl(self.dst, name, lab_sysctl.value_text(value)
+                           if alt else self.alt_base[name])
+        self.alt_now = alt
+
+    def _profile(self, ctx, suffix, alt):
         """The extra step: the flood at `profile`/s while perf samples
-        the server's CPU with call graphs; then perf report."""
+        the server's CPU with call graphs; then perf report. SUFFIX:
+        of the table, ALT: the configuration."""
         it = self.item
+        self._configure(ctx, alt)
         time.sleep(it['gap'])
-        prof = _perf.Profile(ctx, self.raw, [it['server_cpu']],
+        prof = _perf.Profile(ctx, self.raw + suffix, [it['server_cpu']],
                              it['step'] + STARTUP,
                              'flow %s: the profile step: perf samples CPU %d '
                              'during a flood at %g/s' % (
                                  self.name, it['server_cpu'], it['profile']))
-        self._flood(ctx, it['profile'], 'profile-flood')
-        self.profile_rows = prof.rows()
+        self._flood(ctx, it['profile'], 'profile-flood' + suffix)
+        self.profile_rows[suffix] = prof.rows()
 
     def _row(self, i, rate, t, a, b, res, dur, cpu):
         """One step: packet counts over the whole step (snapshots a, b),
@@ -711,9 +789,19 @@ class FloodSteps(Workload):
         # The baseline: the first step without a flood.
         base = next((r for r in self.rows if not r['rate']), None)
         brate = base['_busy'] / base['_window'] if base else 0.0
+        # Below saturation: a full CPU no longer tells the cost. One fit
+        # per configuration, the steps without a flood in both.
+        fits = {}
+        for alt in (0, 1):
+            slope = fit_cost([(r['taken_pps'], r['_busy'] / r['_window'])
+                              for r in self.rows if r['_window'] and
+                              (r['_alt'] == alt or not r['rate']) and
+                              r['_busy'] / r['_window'] < SATURATED])
+            fits[alt] = round(1e6 * slope, 2) if slope is not None else None
         rows = []
         for r in self.rows:
-            cs = by.get(r['step'], [])
+            r['cpu_us_per_pkt_fit'] = fits[r['_alt']] if r['rate'] else None
+            cs = by.get(r['_slot'], [])
             ok = [c for c in cs if c[2]]
             times = [c[3] for c in ok]
             r['legit_conns'] = len(cs)
@@ -728,6 +816,10 @@ class FloodSteps(Workload):
             r['cpu_us_per_answer'] = round(1e6 * net_busy / r['_answered'], 2) \
                 if net_busy is not None and r['_answered'] else None
             rows.append([r.get(c) for c in COLUMNS])
+            if self.alt and not r['rate']:
+                # One baseline for both: a row under each name.
+                rows.append([self.item['labels'][1] if c == 'config' else
+                             r.get(c) for c in COLUMNS])
         n = 'flow.' + self.name
         ctx.data.add_table(n, COLUMNS, rows)
         fl = [r for r in self.rows if r['rate']]
@@ -738,15 +830,10 @@ class FloodSteps(Workload):
                                min(r['reached_ratio'] for r in fl))
             ctx.data.add_value(n + '.max_reached_ratio',
                                max(r['reached_ratio'] for r in fl))
-        if self.item['profile']:
-            ctx.data.add_table(n + '.profile', _perf.COLUMNS,
-                               self.profile_rows)
-        # Below saturation: a full CPU no longer tells the cost.
-        slope = fit_cost([(r['taken_pps'], r['_busy'] / r['_window'])
-                          for r in self.rows if r['_window'] and
-                          r['_busy'] / r['_window'] < SATURATED])
-        if slope is not None:
-            ctx.data.add_value(n + '.cpu_us_per_pkt_fit', round(1e6 * slope, 2))
+        for suffix, prow in self.profile_rows.items():
+            ctx.data.add_table(n + '.profile' + suffix, _perf.COLUMNS, prow)
+        if fits[0] is not None:
+            ctx.data.add_value(n + '.cpu_us_per_pkt_fit', fits[0])
         sp = [r['success_pct'] for r in self.rows if r['success_pct'] is not None]
         if sp:
             ctx.data.add_value(n + '.min_success_pct', min(sp))
