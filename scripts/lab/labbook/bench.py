@@ -28,11 +28,17 @@ The table, as a file writes it:
     rows = "flow.flood"                # optional: one row per table row
     key = ["step"]                     # with rows: what names a row
     params = { "path.buffer" = "buffer" }   # dimension column names
+    relabel = { defence = "config" }   # a row's own name for its variant
     [bench.columns]
     asked_pps = "rate"                 # a column of `rows`, or
     fct_s = "flow.x.completion_s"      # a value of the run, or
     by_delay = "mean ssx.by_delay"     # either, aggregated otherwise
     [[bench.chart]]   [[bench.ratio]]   [[bench.check]]   (see the KEYS)
+
+`relabel`: a run that measures two configurations (flood_steps'
+`alternate`) names each row's in a column of `rows`; where that column
+is set it replaces the row's value of the dimension, so the two become
+cells of their own, compared like any two variants.
 
 Column sources: a name without a dot is a column of the `rows` table;
 with a dot, a value of the run (values.json) or run.wall_s, run.seq,
@@ -88,6 +94,10 @@ BENCH_KEYS = {
                     'part, a [variants] name as it is)', default={}),
     'columns': Field('table', 'NAME = "SOURCE" or "AGGREGATE SOURCE", in '
                      'order (see above)', required=True),
+    'relabel': Field('table', 'with rows: {DIMENSION = "COLUMN"}, a row '
+                     'whose COLUMN is set takes it as its value of that '
+                     'dimension (two configurations in one run, as '
+                     'flood_steps\' alternate makes)', default={}),
     'series': Field('strlist', 'tables exported whole, every run, into '
                     'NAME_series.csv', default=[]),
     'chart': Field('any', 'charts: [[bench.chart]]', default=[]),
@@ -216,6 +226,16 @@ def validate_bench(raw, exp, dims):
     for k in b['key']:
         if tcols is not None and k not in tcols:
             raise SpecError('bench.key', '%r is not a column of %s' % (k, b['rows']))
+    pcols = [c for _, c in out['param_cols']]
+    for k, v in b['relabel'].items():
+        w = 'bench.relabel.' + k
+        if k not in pcols:
+            raise SpecError(w, 'not a dimension column (%s)' %
+                            (', '.join(pcols) or 'none'))
+        if b['rows'] is None:
+            raise SpecError(w, 'only with rows')
+        if not isinstance(v, str) or (tcols is not None and v not in tcols):
+            raise SpecError(w, 'a column of %s' % b['rows'])
     for name, agg, src in cols:
         where = 'bench.columns.' + name
         if '.' in src:
@@ -483,6 +503,9 @@ def collect(d, kernel, s, res):
                 continue
             for tr in tab.dicts():
                 row = dict(base)
+                for dim, col in b['relabel'].items():
+                    if tr.get(col) not in (None, ''):
+                        row[dim] = tr[col]
                 for k in key:
                     row[k] = tr.get(k)
                 for name, agg, src in b['cols']:
@@ -493,7 +516,8 @@ def collect(d, kernel, s, res):
     for row in r.runs:
         if row['status'] != 'ok':
             continue
-        g = (row['_variant'],) + tuple(str(row.get(k)) for k in key)
+        g = (row['_variant'],) + tuple(str(row.get(c)) for c in b['relabel']) \
+            + tuple(str(row.get(k)) for k in key)
         groups.setdefault(g, []).append(row)
     for g in sorted(groups, key=lambda g: (g[0],) + tuple(
             _sortkey(x) for x in g[1:])):

@@ -230,25 +230,71 @@ class Aggregation(BenchBase):
             self.assertEqual(j['status'], want, j['text'])
             self.assertIn('%d against 0' % reno, j['text'])
 
-    def test_rows_table_one_row_per_table_row(self):
-        p = os.path.join(self.tmp, 'rows.toml')
+    def rows_file(self, name, extra):
+        """FILE with a [bench] of one row per row of flow.f, keyed by
+        t, and EXTRA; written as NAME.toml: (its path, its spec)."""
+        p = os.path.join(self.tmp, name + '.toml')
         with open(p, 'w') as f:
             f.write(FILE.split('[bench]')[0] + textwrap.dedent('''
                 [bench]
                 rows = "flow.f"
                 key = ["t"]
                 params = { "flow.f.algorithm" = "algo" }
-                [bench.columns]
-                cwnd = "cwnd"
-                cwnd_min = "min cwnd"
-            '''))
-        s = spec.load(p)
+            ''') + textwrap.dedent(extra))
+        return p, spec.load(p)
+
+    def test_rows_table_one_row_per_table_row(self):
+        p, s = self.rows_file('rows', '''
+            [bench.columns]
+            cwnd = "cwnd"
+            cwnd_min = "min cwnd"
+        ''')
         d, res = write_results(os.path.join(self.tmp, 'rr'), s)
         r = bench.collect(d, 'k', s, res)
         self.assertEqual(len(r.runs), 6 * 5)
         self.assertEqual(len(r.cells), 2 * 5)
         self.assertEqual(r.cells[-1]['cwnd'], 14)
         self.assertEqual(r.cells[-1]['runs'], 3)
+
+    def test_relabel_two_configurations_of_one_run(self):
+        """A row's own column names its configuration: the reno runs
+        also ran a 'hook' configuration, row for row, at the same t."""
+        p, s = self.rows_file('relabel', '''
+            relabel = { algo = "state" }
+            [bench.columns]
+            cwnd = "cwnd"
+            [[bench.check]]
+            claim = "hook at most 0.6 of reno at every t"
+            column = "cwnd"
+            where = { algo = "hook" }
+            against = { algo = "reno" }
+            max = 0.6
+        ''')
+        d, res = write_results(os.path.join(self.tmp, 'rl'), s)
+        for rj in res['variants'][1]['runs']:
+            data = RunData()
+            data.add_table('flow.f', ['t', 'cwnd', 'state'],
+                           [(i, 10 + i, '') for i in range(4)] +
+                           [(i, 5 + i / 2, 'hook') for i in range(4)])
+            data.save(os.path.join(d, rj['dir']))
+        r = bench.collect(d, 'k', s, res)
+        by = {}
+        for c in r.cells:
+            by.setdefault(c['algo'], []).append(c)
+        self.assertEqual(sorted(by), ['cubic', 'hook', 'reno'])
+        self.assertEqual([c['cwnd'] for c in by['hook']], [5, 5.5, 6, 6.5])
+        self.assertEqual([c['cwnd'] for c in by['reno']], [10, 11, 12, 13])
+        self.assertEqual(by['hook'][0]['runs'], 3)
+        [j] = r.checks
+        self.assertEqual(j['status'], 'held', j['text'])
+        with open(p) as f:
+            text = f.read().replace('algo = "state"', 'algo = "nope"')
+        bad = os.path.join(self.tmp, 'bad.toml')
+        with open(bad, 'w') as f:
+            f.write(text)
+        with self.assertRaises(SpecError) as cm:
+            spec.load(bad)
+        self.assertIn('bench.relabel.algo', str(cm.exception))
 
 
 class Schema(unittest.TestCase):
