@@ -16,7 +16,7 @@
 #                        in scripts/lab/bench/, one VM session per kernel):
 #                        out/bench/*.csv, *.svg, summary.txt, index.html
 #   make bench QUICK=1   each file's short version ([quick])
-#   make bench BENCH=syncookie REPS=5 ONLY="defence=hook2,kernel_cookies"
+#   make bench BENCH=syncookie REPS=5 ONLY="defence=paired,none"
 #                        only the files named or tagged syncookie, 5 runs
 #                        per cell (medians), only two of the defences
 #   make unit            userspace unit tests only

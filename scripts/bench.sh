@@ -13,7 +13,7 @@
 #   QUICK=1          each file's [quick] settings: the short version
 #   REPS=N           repetitions of every cell (1..99; default: the file's)
 #   ONLY="KEY=V1,V2 ..."   only these values of a [matrix] key path or
-#                    [variants] name, e.g. ONLY="defence=hook2,kernel_cookies"
+#                    [variants] name, e.g. ONLY="defence=paired,none"
 #                    or ONLY="flow.f.bytes=5MB path=deep"
 #
 # Files that switch the module (experiment.module) run first, files that
