@@ -264,8 +264,9 @@ class Aggregation(BenchBase):
             [bench.columns]
             cwnd = "cwnd"
             [[bench.check]]
-            claim = "hook at most 0.6 of reno at every t"
+            claim = "hook at most 0.6 of reno at every t from 1"
             column = "cwnd"
+            filter = ["t >= 1"]
             where = { algo = "hook" }
             against = { algo = "reno" }
             max = 0.6
@@ -287,6 +288,7 @@ class Aggregation(BenchBase):
         self.assertEqual(by['hook'][0]['runs'], 3)
         [j] = r.checks
         self.assertEqual(j['status'], 'held', j['text'])
+        self.assertIn('3 of 3 held', j['text'])
         with open(p) as f:
             text = f.read().replace('algo = "state"', 'algo = "nope"')
         bad = os.path.join(self.tmp, 'bad.toml')
