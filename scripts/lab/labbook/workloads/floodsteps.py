@@ -151,14 +151,15 @@ from ._common import route_get
 from ..measures import cpu
 from .. import sysctl as lab_sysctl
 
-COLUMNS = ['step', 'config', 'rate', 't', 'window_s', 'sent', 'offered_pps', 'kept_up',
-           'gen_runq_wait_s', 'reached_pps', 'reached_ratio', 'taken_pps',
-           'backlog_drop_pps', 'answered_pps', 'answered_share', 'cpu_util',
-           'cpu_softirq', 'other_cpu_util', 'net_rx_per_pkt', 'cpu_us_per_pkt',
-           'cpu_us_per_answer', 'cpu_us_per_pkt_fit', 'legit_conns', 'legit_ok', 'success_pct',
-           'connect_p50_ms', 'connect_p99_ms', 'syncookies_sent',
-           'syncookies_failed', 'listen_drops', 'out_rsts', 'hook_synack',
-           'hook_ack_invalid', 'hook_ack_dropped', 'synack_retrans']
+COLUMNS = ['step', 'config', 'rate', 't', 'window_s', 'sent', 'offered_pps',
+           'kept_up', 'gen_runq_wait_s', 'reached_pps', 'reached_ratio',
+           'taken_pps', 'backlog_drop_pps', 'answered_pps', 'answered_share',
+           'cpu_util', 'cpu_softirq', 'other_cpu_util', 'net_rx_per_pkt',
+           'cpu_us_per_pkt', 'cpu_us_per_answer', 'cpu_us_per_pkt_fit',
+           'legit_conns', 'legit_ok', 'success_pct', 'connect_p50_ms',
+           'connect_p99_ms', 'syncookies_sent', 'syncookies_failed',
+           'listen_drops', 'out_rsts', 'hook_synack', 'hook_ack_invalid',
+           'hook_ack_dropped', 'synack_retrans']
 VALUES = ('max_answered_pps', 'min_reached_ratio', 'max_reached_ratio',
           'min_success_pct', 'cpu_us_per_pkt_fit')
 SATURATED = 0.9     # a CPU this busy is saturated
