@@ -330,18 +330,26 @@ require_tracefs() {
 # captures only tracing_on flips. Each enable or disable patches kernel text
 # (static keys), and under QEMU's multi-threaded TCG a patch racing with the
 # other vCPU running that code has been seen to end in "Oops: int3". For the
-# same reason comm recording (a sched_switch probe) is switched off.
+# same reason comm recording (sched_switch and sched_wakeup probes) is
+# switched off, and switched back on only once the instance is gone: with
+# any instance's events still on, turning it on registers those probes
+# (the oops once more, in ttwu_do_activate).
 trace_start() {
-	local base e
+	local base e cmd=
 	base=$(_lab_tracefs) || return 1
 	_lab_trace="$base/instances/tcplab-$$"
 	if [ ! -d "$_lab_trace" ]; then
 		if [ "$(cat "$base/options/record-cmd" 2>/dev/null)" = 1 ]; then
 			echo 0 >"$base/options/record-cmd"
-			on_exit "echo 1 >'$base/options/record-cmd'"
+			cmd="echo 1 >'$base/options/record-cmd'"
 		fi
-		mkdir "$_lab_trace" || return 1
+		if ! mkdir "$_lab_trace"; then
+			eval "$cmd"
+			return 1
+		fi
+		# Run in this order at exit.
 		on_exit "rmdir '$_lab_trace'"
+		[ -n "$cmd" ] && on_exit "$cmd"
 		echo 16384 >"$_lab_trace/buffer_size_kb"
 	fi
 	echo 0 >"$_lab_trace/tracing_on"

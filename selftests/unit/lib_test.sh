@@ -16,7 +16,7 @@ t() {	# t NAME EXPECTED_RC EXPECTED_OUTPUT_REGEX SCRIPT
 	check "$1" [ $? = 0 ] || diag "$(sed "s/^/(rc=$rc) /" <<<"$out")"
 }
 
-ktap_plan 9
+ktap_plan 10
 t lib_missing_tool_skips 4 '^1\.\.0 # SKIP no-such-tool-x not installed$' \
 	'require_cmd bash no-such-tool-x; ktap_plan 1; ktap_pass reached; ktap_finished'
 if [ -e /proc/net/tcp_lab ]; then
@@ -39,4 +39,18 @@ t lib_timing_failure_on_slow_machine_is_xfail 0 '^ok 1 a # XFAIL KSFT_MACHINE_SL
 	'KSFT_MACHINE_SLOW=yes; ktap_plan 1; timing_check a false; ktap_finished'
 t lib_timing_failure_fails_otherwise 1 '^not ok 1 a$' \
 	'KSFT_MACHINE_SLOW=no; ktap_plan 1; timing_check a false; ktap_finished'
+# Comm recording turned back on while the test's instance still has events
+# on registers sched probes, live-patching the scheduler (an int3 oops under
+# TCG): the instance must go first. A tracefs of plain files stands in.
+fake=$(mktemp -d)
+mkdir -p "$fake/options" "$fake/instances"
+echo 1 >"$fake/options/record-cmd"
+t lib_trace_instance_removed_before_comm_recording_is_restored 0 \
+	'^order: rmdir record-cmd$' \
+	"_lab_tracefs() { echo '$fake'; }; trace_start || echo failed
+	 echo \"off: \$(cat '$fake/options/record-cmd')\"
+	 printf 'order:'; for c in \"\${_lab_exit_cmds[@]}\"; do
+		case \$c in rmdir*) printf ' rmdir';; *record-cmd*) printf ' record-cmd';; esac
+	 done; echo"
+rm -rf "$fake"
 ktap_finished
