@@ -46,10 +46,10 @@ fake=$(mktemp -d)
 mkdir -p "$fake/options" "$fake/instances"
 echo 1 >"$fake/options/record-cmd"
 t lib_trace_instance_removed_before_comm_recording_is_restored 0 \
-	'^order: rmdir record-cmd$' \
+	'^off 0, order: rmdir record-cmd$' \
 	"_lab_tracefs() { echo '$fake'; }; trace_start || echo failed
-	 echo \"off: \$(cat '$fake/options/record-cmd')\"
-	 printf 'order:'; for c in \"\${_lab_exit_cmds[@]}\"; do
+	 printf 'off %s, order:' \"\$(cat '$fake/options/record-cmd')\"
+	 for c in \"\${_lab_exit_cmds[@]}\"; do
 		case \$c in rmdir*) printf ' rmdir';; *record-cmd*) printf ' record-cmd';; esac
 	 done; echo"
 rm -rf "$fake"
