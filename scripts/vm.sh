@@ -22,7 +22,8 @@
 # is killed after VM_TIMEOUT seconds (default 1500) whatever it is doing, so
 # a hung guest never hangs this script. Test and run output arrives on the
 # guest's second serial port and is streamed here as it comes; the kernel log
-# is kept in out/KVER/console.log.
+# is kept in out/KVER/console-MODE.log (one per mode, so a lab run after the
+# tests leaves the tests' kernel log, and any oops in it, alone).
 #
 # Exit status: 0 only if the guest finished, every test passed or skipped,
 # and the kernel log holds no WARNING, BUG, Oops or panic.
@@ -114,7 +115,7 @@ fi
 exec 9>"${TCPLAB_VM_LOCK:-/tmp/tcplab-vm.lock}"
 flock 9
 
-console=$work/console.log
+console=$work/console-$mode.log
 output=$work/$mode.log
 
 # boot: one run of the guest, its output streamed here.
@@ -165,7 +166,7 @@ boot
 # more. Any other failure, or one after the guest started, stands.
 if [ ! -s "$output" ] && grep -aq 'Oops: int3' "$console"; then
 	echo "vm.sh: $kver: the guest died of an int3 oops while booting (TCG text patching); booting again" >&2
-	cp "$console" "$work/console-boot1.log"
+	cp "$console" "$work/console-$mode-boot1.log"
 	boot
 fi
 elapsed=$(( $(date +%s) - start ))
@@ -187,9 +188,9 @@ if [ -z "$done_line" ]; then
 elif [ "$done_line" != "TCPLAB-DONE rc=0" ]; then
 	fail=1
 fi
-if grep -aE 'WARNING:|BUG:|Oops|Kernel panic|general protection fault|UBSAN:|KASAN:|suspected memory leaks|INFO: trying to register non-static key' "$console" >"$work/kernel-problems.log"; then
+if grep -aE 'WARNING:|BUG:|Oops|Kernel panic|general protection fault|UBSAN:|KASAN:|suspected memory leaks|INFO: trying to register non-static key' "$console" >"$work/kernel-problems-$mode.log"; then
 	echo "vm.sh: $kver: kernel log has problems:" >&2
-	cat "$work/kernel-problems.log" >&2
+	cat "$work/kernel-problems-$mode.log" >&2
 	fail=1
 	clean=0
 fi
