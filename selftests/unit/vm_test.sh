@@ -20,13 +20,8 @@ for s in 6.12 6.1; do
 	kver=$(kver_of "$s" 2>/dev/null) && [ -d "/usr/src/linux-headers-$kver" ] &&
 		{ series=$s; break; }
 done
+[ -n "$series" ] || skip_all "no kernel headers here"
 ktap_plan 5
-if [ -z "$series" ]; then
-	for i in 1 2 3 4 5; do
-		ktap_skip "vm_sh_case_$i" "no kernel headers here"
-	done
-	ktap_finished
-fi
 
 # A tree with what vm.sh reads from it: the lab book's engine is the real
 # one (the lab mode checks its file first), the rest stand-ins.
