@@ -116,6 +116,7 @@ exec 9>"${TCPLAB_VM_LOCK:-/tmp/tcplab-vm.lock}"
 flock 9
 
 console=$work/console-$mode.log
+problems=$work/kernel-problems-$mode.log
 output=$work/$mode.log
 
 # boot: one run of the guest, its output streamed here.
@@ -188,9 +189,9 @@ if [ -z "$done_line" ]; then
 elif [ "$done_line" != "TCPLAB-DONE rc=0" ]; then
 	fail=1
 fi
-if grep -aE 'WARNING:|BUG:|Oops|Kernel panic|general protection fault|UBSAN:|KASAN:|suspected memory leaks|INFO: trying to register non-static key' "$console" >"$work/kernel-problems-$mode.log"; then
+if grep -aE 'WARNING:|BUG:|Oops|Kernel panic|general protection fault|UBSAN:|KASAN:|suspected memory leaks|INFO: trying to register non-static key' "$console" >"$problems"; then
 	echo "vm.sh: $kver: kernel log has problems:" >&2
-	cat "$work/kernel-problems-$mode.log" >&2
+	cat "$problems" >&2
 	fail=1
 	clean=0
 fi
