@@ -9,9 +9,17 @@ every cycle spent is the client's or the server's. Forward (client to
 server) is shaped on c0's egress, reverse on s0's: on an end host's own
 interface, where TCP's small queues see the emulated queue (a router in
 between is the dumbbell).
+
+  [topology]
+  shape = "pair"
+  input_chain = false         # an empty nft chain on the input hook of
+                              # both ends: what a firewall with no rules
+                              # costs every segment, the yardstick for a
+                              # netfilter hook of tcplab's
 """
 from ..plugin import Topology
 from ..registry import register
+from ..schema import Field
 from . import _link
 
 ADDR = {'client': '10.0.1.1', 'server': '10.0.1.2'}
@@ -21,7 +29,10 @@ ADDR = {'client': '10.0.1.1', 'server': '10.0.1.2'}
 class Pair(_link.Shaped, Topology):
     DOC = ('client -- server on one veth, no router: what a feature costs '
            'the two ends')
-    KEYS = {}
+    KEYS = {
+        'input_chain': Field('bool', 'an empty nft chain on the input hook '
+                             'of both ends', default=False),
+    }
     client = 'client'
     server = 'server'
 
@@ -40,6 +51,12 @@ class Pair(_link.Shaped, Topology):
         self.shaper = _link.Shaper(net, p['mtu'], self.exp.events)
         self.shaper.add('forward', 'client', 'c0', p['forward'])
         self.shaper.add('reverse', 'server', 's0', p['reverse'])
+        if self.item['input_chain']:
+            from .. import netns
+            for n in self.nodes():
+                net.run([netns.tool('nft'), '-f', '-'], n, input=(
+                    'table inet lab_input {\n chain input {\n  type filter '
+                    'hook input priority 0;\n }\n}\n'))
 
     def diagram(self):
         p = self.exp.path
