@@ -19,6 +19,7 @@ between is the dumbbell).
 """
 from ..plugin import Topology
 from ..registry import register
+from .. import netns
 from ..schema import Field
 from . import _link
 
@@ -52,7 +53,6 @@ class Pair(_link.Shaped, Topology):
         self.shaper.add('forward', 'client', 'c0', p['forward'])
         self.shaper.add('reverse', 'server', 's0', p['reverse'])
         if self.item['input_chain']:
-            from .. import netns
             for n in self.nodes():
                 net.run([netns.tool('nft'), '-f', '-'], n, input=(
                     'table inet lab_input {\n chain input {\n  type filter '
